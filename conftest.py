@@ -1,0 +1,64 @@
+"""Shared test fixtures: real accounts, real second factors, the real sign-in flow."""
+
+import os
+
+# Tests run with the test profile: cheap-but-real Argon2 parameters and tasks run in-process.
+os.environ.setdefault("SELLSAFE_ENV", "test")
+
+import pytest  # noqa: E402
+
+STRONG_PASSWORD = "correct horse battery staple on a quiet tuesday"
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a verified account. `second_factor=True` also activates TOTP (returns the secret)."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from sellsafe.accounts.models import User
+
+    def make(email="seller@example.com", password=STRONG_PASSWORD, second_factor=True, **extra):
+        user = User.objects.create_user(email, password, **extra)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        user.totp_secret = None
+        if second_factor:
+            user.totp_secret = generate_totp_secret()
+            TOTP.activate(user, user.totp_secret)
+            RecoveryCodes.activate(user)
+        return user
+
+    return make
+
+
+def totp_now(secret, offset=0):
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    counter = next(iter(yield_hotp_counters_from_time())) + offset
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+@pytest.fixture
+def sign_in():
+    """Sign in through the real allauth views: password, then the TOTP code if the user has one."""
+
+    def do(client, user, password=STRONG_PASSWORD, code=None):
+        client.get("/accounts/login/")
+        response = client.post("/accounts/login/", {"login": user.email, "password": password})
+        if response.status_code == 302 and response["Location"].endswith("/accounts/2fa/authenticate/"):
+            response = client.post(
+                "/accounts/2fa/authenticate/", {"code": code or totp_now(user.totp_secret)}
+            )
+        return response
+
+    return do
+
+
+@pytest.fixture
+def outbox(mailoutbox):
+    return mailoutbox

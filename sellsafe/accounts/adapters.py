@@ -1,0 +1,65 @@
+"""Sellsafe's hooks into django-allauth: encryption of MFA secrets, security mail, login records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.urls import reverse
+
+from sellsafe.accounts import mail, services
+from sellsafe.core.crypto import decrypt_text, encrypt
+
+# allauth passes only the text, not the row, so the binding is to the field; see docs/security.md.
+MFA_SECRET_AAD = "allauth.mfa.authenticator.data"
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # Every message to a known account carries that person's anti-phishing code near the top.
+        super().send_mail(template_prefix, email, {**context, **mail.phrase_context(email=email)})
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            services.login_throttled(email=str(credentials.get("email", "")))
+            raise
+        if services.password_login_suspended(email=str(credentials.get("email", ""))):
+            # Same words as a wrong password: the owner learns why by email, an attacker learns nothing.
+            raise self.validation_error("email_password_mismatch")
+
+    def get_password_change_redirect_url(self, request: HttpRequest) -> str:
+        # Offer to end the other sessions: a changed password does not sign anyone else out.
+        messages.info(
+            request,
+            "Your password is changed. If someone else may have known it, end your other "
+            "sessions below.",
+        )
+        return reverse("usersessions_list")
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        services.login_failed(email=str(credentials.get("email", "")))
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return services.signup_open()
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """TOTP secrets and recovery-code seeds are stored encrypted with the core crypto module."""
+
+    def encrypt(self, text: str) -> str:
+        return encrypt(text, aad=MFA_SECRET_AAD)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return decrypt_text(encrypted_text, aad=MFA_SECRET_AAD)
+
+
+class UserSessionsAdapter(DefaultUserSessionsAdapter):
+    def end_sessions(self, sessions: Any) -> None:
+        services.sessions_end(sessions=list(sessions))

@@ -1,0 +1,122 @@
+"""Request guards for signed-in people: session lifetimes and the mandatory second factor."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import Resolver404, resolve, reverse
+
+from sellsafe.accounts import devices, services
+
+# Only touch the session row when the last-seen stamp is this stale: saves a write per request.
+LAST_SEEN_RESOLUTION = 60
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
+class SessionTimeoutMiddleware:
+    """End a session after SELLSAFE_SESSION_IDLE_SECONDS without a request, or after
+    SELLSAFE_SESSION_ABSOLUTE_SECONDS since sign-in, whichever comes first. Also gives every browser
+    the device cookie used to spot sign-ins from new devices."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            expired = self._check(request)
+            if expired is not None:
+                return expired
+        response = self.get_response(request)
+        if not request.path.startswith(settings.STATIC_URL):
+            devices.ensure_cookie(request, response)
+        return response
+
+    def _check(self, request: HttpRequest) -> HttpResponse | None:
+        session = request.session
+        now = int(time.time())
+        login_at = int(session.get(services.SESSION_LOGIN_AT, now))
+        last_seen = int(session.get(services.SESSION_LAST_SEEN, now))
+        reason = ""
+        if now - login_at > settings.SELLSAFE_SESSION_ABSOLUTE_SECONDS:
+            reason = "absolute"
+        elif now - last_seen > settings.SELLSAFE_SESSION_IDLE_SECONDS:
+            reason = "idle"
+        if reason:
+            user = request.user
+            request.sellsafe_session_expired = True  # type: ignore[attr-defined]
+            logout(request)
+            services.session_expired(user=user, reason=reason)  # type: ignore[arg-type]
+            messages.info(request, "Your session ended for your safety. Please sign in again.")
+            query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
+            url = reverse("account_login") + (f"?{query}" if query else "")
+            return _redirect(request, url)
+        if services.SESSION_LOGIN_AT not in session:
+            session[services.SESSION_LOGIN_AT] = now
+        if now - last_seen >= LAST_SEEN_RESOLUTION or services.SESSION_LAST_SEEN not in session:
+            session[services.SESSION_LAST_SEEN] = now
+        return None
+
+
+# Pages a signed-in person without a second factor may still use: setting one up, signing out,
+# confirming their email, and re-authenticating (allauth asks for it before adding a factor).
+SETUP_URL_NAMES = frozenset(
+    {
+        "account_logout",
+        "account_reauthenticate",
+        "account_email_verification_sent",
+        "account_confirm_email",
+        "dev_mailbox",
+        "dev_mailbox_message",
+        "healthz",
+        "password_strength",
+    }
+)
+SECOND_FACTOR_TYPES = ("totp", "webauthn")
+
+
+class RequireSecondFactorMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            settings.SELLSAFE_REQUIRE_MFA
+            and request.user.is_authenticated
+            and not self._allowed(request)
+            and not get_mfa_adapter().is_mfa_enabled(request.user, types=SECOND_FACTOR_TYPES)
+        ):
+            messages.warning(
+                request,
+                "Add a second factor before you continue: a passkey or security key is best, "
+                "an authenticator app is fine.",
+            )
+            return _redirect(request, reverse("mfa_index"))
+        return self.get_response(request)
+
+    @staticmethod
+    def _allowed(request: HttpRequest) -> bool:
+        if request.path.startswith(settings.STATIC_URL):
+            return True
+        try:
+            name = resolve(request.path_info).url_name or ""
+        except Resolver404:
+            return False
+        return name in SETUP_URL_NAMES or (
+            name.startswith("mfa_") and name not in {"mfa_authenticate", "mfa_trust"}
+        )

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from sellsafe.accounts.selectors import security_summary
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "console/home.html", {"security": security_summary(user=request.user)}
+    )
