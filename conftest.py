@@ -1,11 +1,6 @@
 """Shared test fixtures: real accounts, real second factors, the real sign-in flow."""
 
-import os
-
-# Tests run with the test profile: cheap-but-real Argon2 parameters and tasks run in-process.
-os.environ.setdefault("SELLSAFE_ENV", "test")
-
-import pytest  # noqa: E402
+import pytest
 
 STRONG_PASSWORD = "correct horse battery staple on a quiet tuesday"
 
@@ -51,10 +46,19 @@ def sign_in():
         client.get("/accounts/login/")
         response = client.post("/accounts/login/", {"login": user.email, "password": password})
         if response.status_code == 302 and response["Location"].endswith("/accounts/2fa/authenticate/"):
-            response = client.post(
-                "/accounts/2fa/authenticate/", {"code": code or totp_now(user.totp_secret)}
-            )
+            response = client.post("/accounts/2fa/authenticate/", {"code": code or _fresh_code(user)})
         return response
+
+    def _fresh_code(user):
+        # A TOTP code works once: the first sign-in uses the app's code, later ones a recovery code.
+        if not getattr(user, "_totp_used", False):
+            user._totp_used = True
+            return totp_now(user.totp_secret)
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+        codes = Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
+        return RecoveryCodes(codes).get_unused_codes()[0]
 
     return do
 
@@ -62,3 +66,11 @@ def sign_in():
 @pytest.fixture
 def outbox(mailoutbox):
     return mailoutbox
+
+
+@pytest.fixture
+def reauthenticate():
+    def do(client, password=STRONG_PASSWORD):
+        return client.post("/accounts/reauthenticate/", {"password": password})
+
+    return do

@@ -3,6 +3,7 @@
 import base64
 import json
 import os
+import secrets
 import subprocess
 import sys
 
@@ -10,7 +11,7 @@ import pytest
 
 GOOD = {
     "SELLSAFE_ENV": "production",
-    "SELLSAFE_SECRET_KEY": "x" * 60,
+    "SELLSAFE_SECRET_KEY": secrets.token_urlsafe(50),
     "SELLSAFE_MASTER_KEY": base64.b64encode(bytes(range(32))).decode(),
     "SELLSAFE_ALLOWED_HOSTS": "shop.example.com",
     "SELLSAFE_SMTP_HOST": "smtp.example.com",
@@ -28,7 +29,7 @@ print(json.dumps({k: getattr(s, k, None) for k in (
 
 
 def _run(env_overrides, code=PROBE, args=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SELLSAFE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SELLSAFE_", "DJANGO_"))}
     env.pop("DATABASE_URL", None)
     env.update({"DJANGO_SETTINGS_MODULE": "sellsafe.settings", **env_overrides})
     cmd = [sys.executable, "-c", code] if args is None else [sys.executable, "-m", "sellsafe", *args]

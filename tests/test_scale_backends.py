@@ -56,13 +56,15 @@ def test_rq_backend_runs_a_real_task(
     import django_rq
     import django_rq.settings
     from django.tasks import task_backends
+    from django_tasks_rq import Job
     from rq import SimpleWorker
 
     queue_name = f"test-{uuid.uuid4().hex[:8]}"
     # django_rq reads its queue table once, at import: add a private queue for this test.
-    monkeypatch.setitem(
-        django_rq.settings.QUEUES, queue_name, {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60}
-    )
+    for name in (queue_name, "default"):  # results are looked up on the default connection
+        monkeypatch.setitem(
+            django_rq.settings.QUEUES, name, {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60}
+        )
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [queue_name]}
     }
@@ -74,7 +76,8 @@ def test_rq_backend_runs_a_real_task(
     )
     queue = django_rq.get_queue(queue_name)
     assert queue.count == 1
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    # Workers must use the backend's job class (`sellsafe rqworker --job-class django_tasks_rq.Job`).
+    SimpleWorker([queue], connection=queue.connection, job_class=Job).work(burst=True)
     result.refresh()
     assert result.status == "SUCCESSFUL"
     assert mailoutbox and "anti-phishing" in mailoutbox[0].subject.lower()

@@ -16,9 +16,9 @@ def account_activity(*, user: Any, limit: int = 100) -> QuerySet[AuditEvent]:
 
 
 def has_signed_in_from(*, user: Any, ip: str | None = None, device: str | None = None) -> bool:
-    events = AuditEvent.objects.filter(subject_user=user, action=events.LOGIN_SUCCEEDED)
+    logins = AuditEvent.objects.filter(subject_user=user, action=events.LOGIN_SUCCEEDED)
     if ip is not None:
-        events = events.filter(ip=ip)
+        logins = logins.filter(ip=ip)
     if device is not None:
-        events = events.filter(device=device)
-    return events.exists()
+        logins = logins.filter(device=device)
+    return logins.exists()

@@ -1,7 +1,7 @@
 """Drive the sign-in and sign-up pages in headless Debian Chromium.
 
-Checks the strict CSP holds in a real browser, the live password strength meter, the mobile layout,
-and refreshes the screenshots in docs/img/. Needs `apt-get install -y chromium`.
+Checks that the strict CSP holds in a real browser, the live password strength meter and the mobile
+layout, and refreshes the screenshots in docs/img/. Needs `apt-get install -y chromium`.
 """
 
 import os
@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: run `apt-get install -y chromium` to run browser tests")
+        pytest.skip(f"{CHROMIUM} is missing; install it with `apt-get install -y chromium`")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -42,26 +42,25 @@ def browser():
 
 
 @pytest.fixture
-def open_page(browser, live_server):
-    """Return a function opening a path at a viewport; records every CSP violation it logs."""
+def open_page(browser, live_server, settings):
+    """Return (open(path, viewport) -> page, list of CSP violations logged by any opened page)."""
+    settings.SELLSAFE_DEV_MAILBOX = False  # keeps the development badge out of the screenshots
     contexts = []
     violations: list[str] = []
 
-    def _open(path, viewport):
-        context = browser.new_context(viewport=viewport, is_mobile=viewport == MOBILE)
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    def open_(path, viewport):
+        context = browser.new_context(viewport=viewport, is_mobile=viewport is MOBILE)
         contexts.append(context)
         page = context.new_page()
-        page.on(
-            "console",
-            lambda msg: (
-                violations.append(msg.text) if "Content Security Policy" in msg.text else None
-            ),
-        )
-        page.goto(live_server.url + path)
-        page.wait_for_load_state("load")
+        page.on("console", on_console)
+        page.goto(live_server.url + path, wait_until="load")
         return page
 
-    yield _open, violations
+    yield open_, violations
     for context in contexts:
         context.close()
 
@@ -74,17 +73,21 @@ def strength_endpoint_exists() -> bool:
     return True
 
 
+def sign_in_link(page):
+    return page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in")
+
+
 def test_signup_and_signin_pages(open_page):
     open_, csp_violations = open_page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     signup, signin = reverse("account_signup"), reverse("account_login")
 
-    # Desktop: navigation is expanded, no toggle.
+    # Desktop: the navigation is expanded and there is no menu toggle.
     page = open_(signup, DESKTOP)
     assert page.locator("h1").inner_text().strip() == "Sign Up"
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator(".menu-toggle").is_hidden()
-    assert page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in").is_visible()
+    assert sign_in_link(page).is_visible()
     password = page.locator("input[name=password1]")
     assert password.get_attribute("autocomplete") == "new-password"
 
@@ -98,21 +101,19 @@ def test_signup_and_signin_pages(open_page):
     page.screenshot(path=SCREENSHOTS / "signup-desktop.png", full_page=True)
 
     page = open_(signin, DESKTOP)
-    assert page.locator("input[name=password]").get_attribute("autocomplete") == (
-        "current-password"
-    )
+    autocomplete = page.locator("input[name=password]").get_attribute("autocomplete")
+    assert autocomplete == "current-password"
     page.screenshot(path=SCREENSHOTS / "signin-desktop.png", full_page=True)
 
     # Mobile: the navigation collapses behind a <details> toggle and nothing scrolls sideways.
     for name, path in (("signin", signin), ("signup", signup)):
         page = open_(path, MOBILE)
         toggle = page.locator(".menu-toggle")
-        signin_link = page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in")
         assert toggle.is_visible()
-        assert signin_link.is_hidden()
+        assert sign_in_link(page).is_hidden()
         assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
         page.screenshot(path=SCREENSHOTS / f"{name}-mobile.png", full_page=True)
         toggle.click()
-        assert signin_link.is_visible()
+        assert sign_in_link(page).is_visible()
 
     assert csp_violations == []

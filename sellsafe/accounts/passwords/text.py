@@ -1,4 +1,4 @@
-"""How the policy reads a password: Unicode NFKC, lengths in code points, a bounded analysis window."""
+"""How the policy reads a password: NFKC, length in code points, a bounded analysis window."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 """Security emails are sent for every sensitive change, carry the anti-phishing code, and the
 new-sign-in email's "not me" link secures the account."""
 
+import pytest
+
 from allauth.mfa.models import Authenticator
 from django.test import Client
 from django.urls import reverse
@@ -14,6 +16,9 @@ from sellsafe.audit.models import AuditEvent
 
 PHRASE = "purple otter 42"
 NEW_PASSWORD = "a completely different sentence about seven green kites"
+
+# Email is sent after commit, as in production: these tests commit for real.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 
@@ -36,10 +41,13 @@ def test_password_change_email_carries_the_anti_phishing_code(client, make_user,
     assert AuditEvent.objects.filter(action=events.PASSWORD_CHANGED, subject_user=user).exists()
 
 
-def test_factor_removed_and_added_and_codes_regenerated_send_email(client, make_user, sign_in, mailoutbox):
+def test_factor_removed_and_added_and_codes_regenerated_send_email(
+    client, make_user, sign_in, reauthenticate, mailoutbox
+):
     user = make_user()
     services.anti_phishing_phrase_set(user=user, phrase=PHRASE)
     sign_in(client, user)
+    reauthenticate(client)
     mailoutbox.clear()
     client.post(reverse("mfa_generate_recovery_codes"))
     client.post(reverse("mfa_deactivate_totp"))
@@ -107,9 +115,12 @@ def test_not_me_link_cannot_be_forged(client, make_user):
     assert user.has_usable_password()
 
 
-def test_anti_phishing_code_is_encrypted_and_change_is_notified(client, make_user, sign_in, mailoutbox):
+def test_anti_phishing_code_is_encrypted_and_change_is_notified(
+    client, make_user, sign_in, reauthenticate, mailoutbox
+):
     user = make_user()
     sign_in(client, user)
+    reauthenticate(client)
     response = client.post(reverse("console:anti_phishing"), {"phrase": PHRASE})
     assert response.status_code == 302
     user.refresh_from_db()
@@ -121,12 +132,16 @@ def test_anti_phishing_code_is_encrypted_and_change_is_notified(client, make_use
     assert AuditEvent.objects.filter(action=events.ANTI_PHISHING_CHANGED).exists()
 
 
-def test_anti_phishing_form_rejects_bad_input_and_keeps_it(client, make_user, sign_in):
+def test_anti_phishing_form_rejects_bad_input_and_keeps_it(
+    client, make_user, sign_in, reauthenticate
+):
     user = make_user()
     sign_in(client, user)
+    reauthenticate(client)
     for bad in ("ab", "x" * 65, "bell\x07"):
         response = client.post(reverse("console:anti_phishing"), {"phrase": bad})
         assert response.status_code == 200
         assert 'class="errorlist"' in response.content.decode()
+        assert response.context["form"]["phrase"].value() == bad  # what was typed is kept
     user.refresh_from_db()
     assert user.anti_phishing_phrase == ""

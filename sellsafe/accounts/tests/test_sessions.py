@@ -5,6 +5,7 @@ from allauth.usersessions.models import UserSession
 from django.test import Client
 from django.urls import reverse
 
+from conftest import STRONG_PASSWORD
 from sellsafe.audit import events
 from sellsafe.audit.models import AuditEvent
 
@@ -73,11 +74,13 @@ def test_sensitive_changes_need_recent_reauthentication(client, make_user, sign_
     user = make_user()
     with time_machine.travel("2026-11-29 09:00:00+00:00", tick=False) as traveller:
         sign_in(client, user)
+        response = client.get(reverse("console:anti_phishing"))
+        assert response["Location"].startswith(reverse("account_reauthenticate"))
+        client.post(reverse("account_reauthenticate"), {"password": STRONG_PASSWORD})
         assert client.get(reverse("console:anti_phishing")).status_code == 200
-        traveller.shift(6 * 60)
+        traveller.shift(5 * 60 + 1)
         for name in (
             "console:anti_phishing",
-            "account_change_password",
             "account_email",
             "mfa_deactivate_totp",
             "mfa_generate_recovery_codes",
@@ -87,3 +90,10 @@ def test_sensitive_changes_need_recent_reauthentication(client, make_user, sign_
             )
             assert response.status_code == 302, name
             assert "/reauthenticate/" in response["Location"], name
+        # Changing the password asks for the current one on the form itself.
+        response = client.post(
+            reverse("account_change_password"),
+            {"password1": "a new sentence of many words", "password2": "a new sentence of many words"},
+        )
+        assert response.status_code == 200
+        assert "oldpassword" in response.context["form"].errors

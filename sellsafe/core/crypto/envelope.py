@@ -7,7 +7,6 @@ is `ss1.<kid>.` followed by the caller's AAD, so the header cannot be changed ei
 
 from __future__ import annotations
 
-import base64
 import binascii
 import os
 
@@ -19,6 +18,10 @@ from sellsafe.core.crypto.keys import NONCE_BYTES, get_keyring
 
 VERSION = "ss1"
 _TAG_BYTES = 16
+# base64url without padding, via binascii directly: the base64 module's wrappers cost more than AES.
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+_PADDING = (b"", b"===", b"==", b"=")
 
 
 def encrypt(plaintext: str | bytes, *, aad: str) -> str:
@@ -45,7 +48,16 @@ def _seal(kid: str, aead: AESGCM, plaintext: str | bytes, aad: str) -> str:
     # A random 96-bit nonce per value: safe for up to 2**32 values per key (see the docs).
     nonce = os.urandom(NONCE_BYTES)
     sealed = aead.encrypt(nonce, data, (header + aad).encode())
-    return header + base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode("ascii")
+    return header + _b64(nonce + sealed)
+
+
+def _b64(data: bytes) -> str:
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    raw = text.encode("ascii").translate(_FROM_URLSAFE)
+    return binascii.a2b_base64(raw + _PADDING[len(raw) % 4], strict_mode=True)
 
 
 def token_key_id(token: str) -> str | None:
@@ -59,16 +71,18 @@ def decrypt(token: str, *, aad: str) -> bytes:
     """Decrypt a token made by `encrypt` with the same `aad`, or raise DecryptionError."""
     if not isinstance(token, str):
         raise DecryptionError("Expected a ciphertext token (a string).")
-    kid = token_key_id(token)
-    if kid is None:
+    parts = token.split(".")
+    if len(parts) != 3 or parts[0] != VERSION or not parts[1]:
         raise DecryptionError("Not a Sellsafe ciphertext token, or an unknown format version.")
-    body = token[len(VERSION) + len(kid) + 2 :]
+    _, kid, body = parts
     try:
-        blob = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        blob = _unb64(body)
     except (binascii.Error, ValueError):
         raise DecryptionError("The ciphertext token is damaged.") from None
-    if len(blob) < NONCE_BYTES + _TAG_BYTES:
-        raise DecryptionError("The ciphertext token is damaged (too short).")
+    # Re-encoding rejects non-canonical spellings (stray characters, altered padding bits), so
+    # one value has exactly one token text.
+    if len(blob) < NONCE_BYTES + _TAG_BYTES or _b64(blob) != body:
+        raise DecryptionError("The ciphertext token is damaged.")
     try:
         aead = get_keyring().cipher(kid)
     except KeyRingError as exc:

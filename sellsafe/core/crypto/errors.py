@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class DecryptionError(Exception):
-    """A token could not be decrypted: altered, moved to another row or field, or key unavailable."""
+    """A token could not be decrypted: altered, moved to another row or field, or no key."""
 
 
 class KeyRingError(RuntimeError):

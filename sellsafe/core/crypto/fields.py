@@ -64,7 +64,7 @@ class EncryptedAttribute(DeferredAttribute):
         instance.__dict__[self.field.attname] = value
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField):
     description = "Text encrypted at rest (AES-256-GCM, bound to its row)"
     descriptor_class = EncryptedAttribute
 
@@ -94,7 +94,9 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         data = model_instance.__dict__
-        value = data[self.attname] if self.attname in data else getattr(model_instance, self.attname)
+        value = (
+            data[self.attname] if self.attname in data else getattr(model_instance, self.attname)
+        )
         if value is None or value == "":
             return value
         aad = self.aad(model_instance.pk)

@@ -1,9 +1,10 @@
 """The master key and the key ring of data keys.
 
 The master key (SELLSAFE_MASTER_KEY, 32 random bytes) never encrypts data directly. HKDF derives
-from it, with separate `info` labels: the key that wraps data keys, the blind-index keys and a public
-fingerprint. Data keys are random AES-256 keys stored wrapped in `core.DataKey`; one is primary.
-Unwrapped keys are cached per process as ready AESGCM objects, so encryption costs one AES call.
+from it, with separate `info` labels: the key that wraps data keys, the blind-index keys and a
+public fingerprint. Data keys are random AES-256 keys stored wrapped in `core.DataKey`; one is
+primary. Unwrapped keys are cached per process as ready AESGCM objects, so encryption costs one
+AES call.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -48,7 +50,7 @@ KID_HEX_CHARS = 8
 PRIMARY_CACHE_SECONDS = 30.0
 
 _GENERATE_HINT = (
-    "Generate one with: python -c \"import base64, secrets; "
+    'Generate one with: python -c "import base64, secrets; '
     'print(base64.b64encode(secrets.token_bytes(32)).decode())"'
 )
 
@@ -69,7 +71,8 @@ def load_master_key(value: str) -> bytes:
         raise MasterKeyError(f"SELLSAFE_MASTER_KEY is not valid base64. {_GENERATE_HINT}") from None
     if len(raw) != KEY_BYTES:
         raise MasterKeyError(
-            f"SELLSAFE_MASTER_KEY must decode to {KEY_BYTES} bytes, not {len(raw)}. {_GENERATE_HINT}"
+            f"SELLSAFE_MASTER_KEY must decode to {KEY_BYTES} bytes, not {len(raw)}. "
+            + _GENERATE_HINT
         )
     return raw
 
@@ -121,7 +124,9 @@ class KeyRing:
             blob = base64.b64decode(row.wrapped_key, validate=True)
             key = self._wrapper.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _wrap_aad(row.kid))
         except (binascii.Error, ValueError, InvalidTag):
-            raise KeyRingError(f"Data key {row.kid} cannot be unwrapped: its row was altered.") from None
+            raise KeyRingError(
+                f"Data key {row.kid} cannot be unwrapped: its row was altered."
+            ) from None
         if len(key) != KEY_BYTES:
             raise KeyRingError(f"Data key {row.kid} has the wrong length.")
         return key
@@ -260,15 +265,19 @@ _ring_lock = threading.Lock()
 
 
 def get_keyring() -> KeyRing:
-    """The key ring for the current SELLSAFE_MASTER_KEY (rebuilt if the setting changes)."""
-    global _ring
-    value = getattr(settings, "SELLSAFE_MASTER_KEY", "")
+    """The key ring for SELLSAFE_MASTER_KEY, built on first use (this is on every encryption's
+    path, so it reads no setting: a change of the setting resets it through `setting_changed`)."""
     ring = _ring
-    if ring is not None and ring.source == value:
+    if ring is not None:
         return ring
+    return _build_keyring()
+
+
+def _build_keyring() -> KeyRing:
+    global _ring
     with _ring_lock:
-        if _ring is None or _ring.source != value:
-            _ring = KeyRing(value)
+        if _ring is None:
+            _ring = KeyRing(getattr(settings, "SELLSAFE_MASTER_KEY", ""))
         return _ring
 
 
@@ -276,6 +285,14 @@ def reset_cache() -> None:
     """Forget cached keys (tests that flush tables; after restoring a database)."""
     global _ring
     _ring = None
+
+
+def _on_setting_changed(*, setting: str, **kwargs: object) -> None:
+    if setting == "SELLSAFE_MASTER_KEY":
+        reset_cache()
+
+
+setting_changed.connect(_on_setting_changed)
 
 
 def primary_key_id() -> str:

@@ -1,0 +1,112 @@
+"""Rules that make Sellsafe safe by construction, checked over the whole code base."""
+
+import ast
+import inspect
+import logging
+import pathlib
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from conftest import STRONG_PASSWORD
+
+PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "sellsafe"
+
+
+def _source_files():
+    for path in PACKAGE.rglob("*.py"):
+        if "migrations" in path.parts or "tests" in path.parts:
+            continue
+        yield path
+
+
+def test_services_are_keyword_only_and_typed():
+    """Rule 2: every public function in a services module takes keyword-only arguments."""
+    import importlib
+
+    offenders = []
+    for path in PACKAGE.rglob("services.py"):
+        module_name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        module = importlib.import_module(module_name)
+        for name, func in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or func.__module__ != module_name:
+                continue
+            params = inspect.signature(func).parameters.values()
+            if any(p.kind not in (p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in params):
+                offenders.append(f"{module_name}.{name}")
+            if "return" not in func.__annotations__:
+                offenders.append(f"{module_name}.{name} (no return type)")
+    assert offenders == []
+
+
+def test_audit_events_are_written_only_through_record():
+    """Rule 3: nobody creates or edits AuditEvent rows except audit.services.record()."""
+    offenders = []
+    for path in _source_files():
+        if path == PACKAGE / "audit" / "services.py":
+            continue
+        text = path.read_text()
+        if "AuditEvent.objects.create" in text or "AuditEvent(" in text.replace("class AuditEvent(", ""):
+            offenders.append(str(path))
+    assert offenders == []
+
+
+def test_domain_code_does_not_write_in_signal_handlers():
+    """Rule 2: receivers call exactly one service; no model writes in them."""
+    tree = ast.parse((PACKAGE / "accounts" / "receivers.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in {"save", "create", "update", "delete"}:
+            pytest.fail(f"receivers.py writes directly (line {node.lineno})")
+
+
+def _all_patterns(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _all_patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def _sample_url(route: str) -> str:
+    import re
+
+    url = "/" + route
+    url = re.sub(r"<int:[^>]+>", "999999", url)
+    url = re.sub(r"<[^>]+>", "zzz-not-a-real-value", url)
+    return url.replace("^", "").replace("$", "").replace("\\Z", "")
+
+
+HOSTILE_BODIES = [
+    {},
+    {"email": "a" * 5000, "password": "b" * 100_000, "login": "\x00\x01'\"<script>"},
+    {"code": ["1", "2"], "phrase": "{{7*7}}", "action": "remove", "id": "-1"},
+]
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_no_url_answers_hostile_input_with_a_server_error(client, make_user, sign_in, signed_in):
+    """Rule 6: every URL pattern, as a stranger and as a signed-in seller, with junk input."""
+    if signed_in:
+        sign_in(client, make_user())
+    for route, _pattern in _all_patterns():
+        url = _sample_url(route)
+        if "logout" in url:
+            continue
+        for method in ("get", "post"):
+            for body in HOSTILE_BODIES:
+                response = getattr(client, method)(url, body if method == "post" else None)
+                assert response.status_code < 500, (method, url, body, response.status_code)
+                assert b"Traceback" not in response.content
+
+
+def test_nothing_secret_reaches_the_log(client, make_user, sign_in, caplog):
+    """Rule 4: a full sign-in with a wrong then right password logs no password or code."""
+    caplog.set_level(logging.DEBUG)
+    user = make_user()
+    client.post("/accounts/login/", {"login": user.email, "password": "my wrong secret phrase x"})
+    sign_in(client, user)
+    text = caplog.text
+    assert STRONG_PASSWORD not in text
+    assert "my wrong secret phrase" not in text
+    assert user.totp_secret not in text
