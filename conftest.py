@@ -45,8 +45,12 @@ def sign_in():
     def do(client, user, password=STRONG_PASSWORD, code=None):
         client.get("/accounts/login/")
         response = client.post("/accounts/login/", {"login": user.email, "password": password})
-        if response.status_code == 302 and response["Location"].endswith("/accounts/2fa/authenticate/"):
-            response = client.post("/accounts/2fa/authenticate/", {"code": code or _fresh_code(user)})
+        if response.status_code == 302 and response["Location"].endswith(
+            "/accounts/2fa/authenticate/"
+        ):
+            response = client.post(
+                "/accounts/2fa/authenticate/", {"code": code or _fresh_code(user)}
+            )
         return response
 
     def _fresh_code(user):

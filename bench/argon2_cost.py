@@ -48,6 +48,7 @@ PARAMS = [
     Params("OWASP minimum", 2, 19456, 1),
     Params("OWASP m=46 MiB, t=1", 1, 47104, 1),
     Params("Sellsafe default", 2, 47104, 1),
+    Params("m=32 MiB, t=2", 2, 32768, 1),
     Params("m=64 MiB, t=2", 2, 65536, 1),
 ]
 

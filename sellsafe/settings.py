@@ -170,7 +170,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "sellsafe.sqlite3",
+            "NAME": str(DATA_DIR / "sellsafe.sqlite3"),
             # IMMEDIATE + busy timeout: writers queue instead of failing (PERFORMANCE-NOTES.md).
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
@@ -372,6 +372,7 @@ SELLSAFE_DEV_MAILBOX = not PRODUCTION
 # --- Static files, i18n ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -4,4 +4,4 @@ import os
 
 os.environ["SELLSAFE_ENV"] = "test"
 
-from sellsafe.settings import *  # noqa: E402, F403
+from sellsafe.settings import *  # noqa: F403

@@ -46,7 +46,9 @@ def test_audit_events_are_written_only_through_record():
         if path == PACKAGE / "audit" / "services.py":
             continue
         text = path.read_text()
-        if "AuditEvent.objects.create" in text or "AuditEvent(" in text.replace("class AuditEvent(", ""):
+        if "AuditEvent.objects.create" in text or "AuditEvent(" in text.replace(
+            "class AuditEvent(", ""
+        ):
             offenders.append(str(path))
     assert offenders == []
 

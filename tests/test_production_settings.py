@@ -32,7 +32,9 @@ def _run(env_overrides, code=PROBE, args=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SELLSAFE_", "DJANGO_"))}
     env.pop("DATABASE_URL", None)
     env.update({"DJANGO_SETTINGS_MODULE": "sellsafe.settings", **env_overrides})
-    cmd = [sys.executable, "-c", code] if args is None else [sys.executable, "-m", "sellsafe", *args]
+    cmd = (
+        [sys.executable, "-c", code] if args is None else [sys.executable, "-m", "sellsafe", *args]
+    )
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
 
 

@@ -65,9 +65,7 @@ def test_rq_backend_runs_a_real_task(
         monkeypatch.setitem(
             django_rq.settings.QUEUES, name, {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60}
         )
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [queue_name]}
-    }
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [queue_name]}}
     user = make_user()
     backend = task_backends["default"]
     assert type(backend).__name__ == "RQBackend"

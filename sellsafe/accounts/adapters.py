@@ -13,10 +13,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from sellsafe.accounts import mail, services
+from sellsafe.accounts.mfa_secrets import MFA_SECRET_AAD
 from sellsafe.core.crypto import decrypt_text, encrypt
 
-# allauth passes only the text, not the row, so the binding is to the field; see docs/security.md.
-MFA_SECRET_AAD = "allauth.mfa.authenticator.data"
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -6,8 +6,8 @@ from typing import Any
 
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
-from django.contrib.auth import signals as auth_signals
 from django.contrib import messages
+from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 
 from sellsafe.accounts import devices, services
@@ -67,5 +67,5 @@ def _offer_to_end_other_sessions(request: Any) -> None:
         messages.info(
             request,
             "Your sign-in methods changed. Review where you are signed in: "
-            "Account › Sessions lets you end every other session.",
+            "Account > Sessions lets you end every other session.",
         )

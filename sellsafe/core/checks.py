@@ -44,6 +44,8 @@ def production_safety(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
             load_master_key(settings.SELLSAFE_MASTER_KEY)
         except MasterKeyError as exc:
             errors.append(Error(str(exc), id="sellsafe.E004"))
-    if getattr(settings, "PRODUCTION", False) and not getattr(settings, "SELLSAFE_REQUIRE_MFA", True):
+    if getattr(settings, "PRODUCTION", False) and not getattr(
+        settings, "SELLSAFE_REQUIRE_MFA", True
+    ):
         errors.append(Error("Production cannot switch off the second factor.", id="sellsafe.E005"))
     return errors

@@ -37,7 +37,7 @@ class DemoLogin:
     anti_phishing_phrase: str
 
 
-def _credentials_file() -> Path:
+def credentials_file() -> Path:
     return Path(settings.DATA_DIR) / "demo-login.json"
 
 
@@ -47,7 +47,7 @@ def _passphrase() -> str:
 
 @transaction.atomic
 def seed_owner() -> DemoLogin:
-    path = _credentials_file()
+    path = credentials_file()
     user = User.objects.filter(email=DEMO_EMAIL).first()
     if user is not None and path.exists():
         saved = json.loads(path.read_text())

@@ -43,24 +43,30 @@ def browser():
 
 @pytest.fixture
 def open_page(browser, live_server, settings):
-    """Return (open(path, viewport) -> page, list of CSP violations logged by any opened page)."""
+    """Yield open(path, viewport) -> page, plus the CSP violations and failed loads of its pages."""
     settings.SELLSAFE_DEV_MAILBOX = False  # keeps the development badge out of the screenshots
     contexts = []
     violations: list[str] = []
+    failed_loads: list[str] = []
 
     def on_console(message):
         if "Content Security Policy" in message.text:
             violations.append(message.text)
+
+    def on_response(response):
+        if response.status >= 400:
+            failed_loads.append(f"{response.status} {response.url}")
 
     def open_(path, viewport):
         context = browser.new_context(viewport=viewport, is_mobile=viewport is MOBILE)
         contexts.append(context)
         page = context.new_page()
         page.on("console", on_console)
+        page.on("response", on_response)
         page.goto(live_server.url + path, wait_until="load")
         return page
 
-    yield open_, violations
+    yield open_, violations, failed_loads
     for context in contexts:
         context.close()
 
@@ -78,12 +84,13 @@ def sign_in_link(page):
 
 
 def test_signup_and_signin_pages(open_page):
-    open_, csp_violations = open_page
+    open_, csp_violations, failed_loads = open_page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     signup, signin = reverse("account_signup"), reverse("account_login")
 
     # Desktop: the navigation is expanded and there is no menu toggle.
     page = open_(signup, DESKTOP)
+    assert page.evaluate("document.styleSheets[0].cssRules.length"), failed_loads
     assert page.locator("h1").inner_text().strip() == "Sign Up"
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator(".menu-toggle").is_hidden()
@@ -117,3 +124,4 @@ def test_signup_and_signin_pages(open_page):
         assert sign_in_link(page).is_visible()
 
     assert csp_violations == []
+    assert failed_loads == []

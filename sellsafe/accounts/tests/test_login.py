@@ -26,7 +26,10 @@ def test_signup_requires_email_verification_then_a_second_factor(client, db, mai
     # Not signed in until the address is confirmed with the emailed code.
     assert client.get(reverse("console:home"))["Location"].startswith("/accounts/login/")
     code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mailoutbox[-1].body, re.M).group(1)
-    assert client.post(reverse("account_email_verification_sent"), {"code": "AAAA-AAAA"}).status_code == 200
+    assert (
+        client.post(reverse("account_email_verification_sent"), {"code": "AAAA-AAAA"}).status_code
+        == 200
+    )
     client.post(reverse("account_email_verification_sent"), {"code": code})
     assert EmailAddress.objects.get(user=user).verified
     if "_auth_user_id" not in client.session:
@@ -92,7 +95,9 @@ def test_lockout_after_repeated_failures_then_recovery_after_cool_off(client, ma
             )
             assert response.status_code == 200
         # Now even the right password is refused, with a plain explanation.
-        response = client.post("/accounts/login/", {"login": user.email, "password": STRONG_PASSWORD})
+        response = client.post(
+            "/accounts/login/", {"login": user.email, "password": STRONG_PASSWORD}
+        )
         assert response.status_code == 200
         assert "Too many failed login attempts" in response.content.decode()
         assert AuditEvent.objects.filter(action=events.LOGIN_LOCKED, subject_user=user).exists()
@@ -114,7 +119,10 @@ def test_password_sign_in_pauses_after_100_consecutive_failures(
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
     # The same words as a wrong password: nothing tells an attacker the account is special.
-    assert "The email address and/or password you specified are not correct." in response.content.decode()
+    assert (
+        "The email address and/or password you specified are not correct."
+        in response.content.decode()
+    )
 
 
 def test_successful_sign_in_resets_the_failure_count(client, make_user, sign_in):

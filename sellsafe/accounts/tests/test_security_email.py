@@ -2,7 +2,6 @@
 new-sign-in email's "not me" link secures the account."""
 
 import pytest
-
 from allauth.mfa.models import Authenticator
 from django.test import Client
 from django.urls import reverse
@@ -21,9 +20,9 @@ NEW_PASSWORD = "a completely different sentence about seven green kites"
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-
-
-def test_password_change_email_carries_the_anti_phishing_code(client, make_user, sign_in, mailoutbox):
+def test_password_change_email_carries_the_anti_phishing_code(
+    client, make_user, sign_in, mailoutbox
+):
     user = make_user()
     services.anti_phishing_phrase_set(user=user, phrase=PHRASE)
     sign_in(client, user)
@@ -53,7 +52,9 @@ def test_factor_removed_and_added_and_codes_regenerated_send_email(
     client.post(reverse("mfa_deactivate_totp"))
     subjects = [m.subject for m in mailoutbox]
     assert any("recovery codes" in s.lower() for s in subjects), subjects
-    assert any("authenticator app" in s.lower() or "deactivated" in s.lower() for s in subjects), subjects
+    assert any("authenticator app" in s.lower() or "deactivated" in s.lower() for s in subjects), (
+        subjects
+    )
     assert all(PHRASE in m.body for m in mailoutbox)
     actions = set(AuditEvent.objects.filter(subject_user=user).values_list("action", flat=True))
     assert {events.RECOVERY_CODES_REGENERATED, events.FACTOR_REMOVED} <= actions

@@ -85,15 +85,20 @@ def test_sensitive_changes_need_recent_reauthentication(client, make_user, sign_
             "mfa_deactivate_totp",
             "mfa_generate_recovery_codes",
         ):
-            response = client.get(reverse(name)) if name != "account_email" else client.post(
-                reverse(name), {"action_add": "", "email": "other@example.com"}
+            response = (
+                client.get(reverse(name))
+                if name != "account_email"
+                else client.post(reverse(name), {"action_add": "", "email": "other@example.com"})
             )
             assert response.status_code == 302, name
             assert "/reauthenticate/" in response["Location"], name
         # Changing the password asks for the current one on the form itself.
         response = client.post(
             reverse("account_change_password"),
-            {"password1": "a new sentence of many words", "password2": "a new sentence of many words"},
+            {
+                "password1": "a new sentence of many words",
+                "password2": "a new sentence of many words",
+            },
         )
         assert response.status_code == 200
         assert "oldpassword" in response.context["form"].errors

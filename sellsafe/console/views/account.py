@@ -16,12 +16,15 @@ from sellsafe.accounts.models import User
 from sellsafe.accounts.selectors import activity_for
 from sellsafe.accounts.tasks import NOT_ME_MAX_AGE, NOT_ME_SALT
 from sellsafe.console.forms import AntiPhishingForm
+from sellsafe.console.people import signed_in_user
 
 
 @login_required
 def activity(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "console/account/activity.html", {"rows": activity_for(user=request.user)}
+        request,
+        "console/account/activity.html",
+        {"rows": activity_for(user=signed_in_user(request))},
     )
 
 
@@ -29,8 +32,7 @@ def activity(request: HttpRequest) -> HttpResponse:
 @reauthentication_required
 @require_http_methods(["GET", "POST"])
 def anti_phishing(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = signed_in_user(request)
     if request.method == "POST":
         form = AntiPhishingForm(request.POST)
         if form.is_valid():

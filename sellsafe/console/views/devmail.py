@@ -49,7 +49,7 @@ def _messages() -> list[Message]:
                     subject=str(parsed.get("Subject", "")),
                     to=str(parsed.get("To", "")),
                     date=str(parsed.get("Date", "")),
-                    body=part.get_content() if part is not None else "",  # type: ignore[attr-defined]
+                    body=part.get_content() if part is not None else "",
                 )
             )
     return found

@@ -21,7 +21,7 @@ from sellsafe.core.crypto.fields import Ciphertext, EncryptedTextField, encrypte
 from sellsafe.core.crypto.keys import KID_HEX_CHARS
 
 __all__ = [
-    "NOT_A_TOKEN",
+    "UNENCRYPTED",
     "FieldSource",
     "ReencryptResult",
     "RotationSource",
@@ -29,7 +29,7 @@ __all__ = [
     "sources",
 ]
 
-NOT_A_TOKEN = "(not encrypted)"
+UNENCRYPTED = "(not encrypted)"
 Progress = Callable[[str], None]
 
 
@@ -81,7 +81,7 @@ class FieldSource:
             .annotate(n=models.Count("pk"))
         )
         for head, n in rows:
-            counts[token_key_id(head) or NOT_A_TOKEN] += n
+            counts[token_key_id(head) or UNENCRYPTED] += n
         return dict(counts)
 
     def reencrypt(self, *, target_kid: str, batch_size: int, progress: Progress) -> ReencryptResult:

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sellsafe.core.crypto import keys
-from sellsafe.core.crypto.rotation import NOT_A_TOKEN, sources
+from sellsafe.core.crypto.rotation import UNENCRYPTED, sources
 from sellsafe.core.models import DataKey
 
 
@@ -59,7 +59,9 @@ class Command(BaseCommand):
         if not rows:
             self.stdout.write("No data keys yet (the first one is made on the first encryption).")
         for row in rows:
-            state = "primary" if row.is_primary else f"retired {row.retired_at:%Y-%m-%d %H:%M}"
+            state = "primary" if row.is_primary else "retired"
+            if row.retired_at is not None:
+                state += f" {row.retired_at:%Y-%m-%d %H:%M}"
             if row.master_key_id != ring.master_key_id:
                 state += f", wrapped by another master key ({row.master_key_id})"
             self.stdout.write(f"  {row.kid}  {state}  created {row.created_at:%Y-%m-%d %H:%M}")
@@ -89,7 +91,7 @@ class Command(BaseCommand):
         for source in sources():
             counts = source.count_by_key()
             remaining += sum(n for k, n in counts.items() if k != kid)
-            unencrypted = unencrypted or NOT_A_TOKEN in counts
+            unencrypted = unencrypted or UNENCRYPTED in counts
         self.stdout.write(f"Values still under other keys or not encrypted: {remaining}.")
         if unencrypted:
             self.stdout.write(self.style.WARNING("Some stored values are not encrypted tokens."))

@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from sellsafe.demo.seed import credentials_file as login_file
 from sellsafe.demo.seed import seed_owner
 
 
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         login = seed_owner()
         port = settings.SELLSAFE_BASE_URL
         self.stdout.write(
-            self.style.SUCCESS("\nDemo seller account (kept in var/demo-login.json, mode 0600)\n")
+            self.style.SUCCESS(f"\nDemo seller account (kept in {login_file()}, mode 0600)\n")
             + f"  URL:        {port}/accounts/login/\n"
             + f"  Email:      {login.email}\n"
             + f"  Password:   {login.password}\n"
