@@ -25,6 +25,8 @@ def test_standard_hardening_headers(client, db):
     assert response["X-Frame-Options"] == "DENY"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
     assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "publickey-credentials-get=(self)" in response["Permissions-Policy"]
 
 
 def test_account_pages_are_not_stored(client, make_user, sign_in):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.contrib import messages
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
@@ -22,6 +24,12 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # Every message to a known account carries that person's anti-phishing code near the top.
         super().send_mail(template_prefix, email, {**context, **mail.phrase_context(email=email)})
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        # A real sign-up hashes a password; do the same work here so timing does not tell
+        # a taken address from a free one.
+        make_password(secrets.token_urlsafe(32))
+        super().send_account_already_exists_mail(email)
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         try:

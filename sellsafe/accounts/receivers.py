@@ -69,3 +69,8 @@ def _offer_to_end_other_sessions(request: Any) -> None:
             "Your sign-in methods changed. Review where you are signed in: "
             "Account > Sessions lets you end every other session.",
         )
+
+
+@receiver(mfa_signals.authentication_failed)
+def _second_factor_failed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    services.second_factor_failed(user=user, reauthentication=bool(kwargs.get("reauthentication")))

@@ -89,6 +89,18 @@ def login_failed(*, email: str) -> None:
 
 
 @transaction.atomic
+def second_factor_failed(*, user: User, reauthentication: bool) -> None:
+    """The password was right but the code was not: worth showing the owner."""
+    record(
+        action=events.SECOND_FACTOR_FAILED,
+        subject=user,
+        target_type="user",
+        target_id=str(user.pk),
+        changes={"reauthentication": reauthentication},
+    )
+
+
+@transaction.atomic
 def login_throttled(*, email: str) -> None:
     user = _user_by_email(email)
     record(

@@ -3,6 +3,7 @@
 LOGIN_SUCCEEDED = "auth.login"
 LOGIN_FAILED = "auth.login_failed"
 LOGIN_LOCKED = "auth.login_locked"
+SECOND_FACTOR_FAILED = "auth.second_factor_failed"
 LOGOUT = "auth.logout"
 SESSION_ENDED = "auth.session_ended"
 SESSION_EXPIRED = "auth.session_expired"
@@ -21,6 +22,7 @@ LABELS: dict[str, str] = {
     LOGIN_SUCCEEDED: "Signed in",
     LOGIN_FAILED: "Failed sign-in attempt",
     LOGIN_LOCKED: "Sign-in paused after repeated failures",
+    SECOND_FACTOR_FAILED: "Wrong second-factor code",
     LOGOUT: "Signed out",
     SESSION_ENDED: "Session ended",
     SESSION_EXPIRED: "Session timed out",

@@ -35,16 +35,23 @@ class RequestContextMiddleware:
 
 
 NO_STORE_PREFIXES = ("/accounts/", "/account/", "/dev/mailbox/")
+# Powerful browser features the console never uses; WebAuthn stays allowed for our own origin.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), "
+    "publickey-credentials-get=(self), publickey-credentials-create=(self)"
+)
 
 
 class NoStoreMiddleware:
-    """Pages about an account, or seen while signed in, must not be kept by browsers or proxies."""
+    """Pages about an account, or seen while signed in, must not be kept by browsers or proxies.
+    Also sets the Permissions-Policy header on every response."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if request.path.startswith("/static/"):
             return response
         user = getattr(request, "user", None)

@@ -16,6 +16,7 @@ Needs `apt-get install -y chromium`.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -135,6 +136,7 @@ class Browser:
                 {"authenticatorId": authenticator_id, "credential": credential},
             )
         page.passkey_cdp = (cdp, authenticator_id)
+        page.passkey_console_errors = self.console_errors
         return page
 
     @staticmethod
@@ -192,9 +194,24 @@ def add_passkey(page) -> None:
     passwordless = page.locator("input[name=passwordless]")
     if passwordless.count():
         passwordless.check()
-    with page.expect_navigation():
+    with webauthn_ceremony(page, "registration"):
         page.locator("#mfa_webauthn_add").click()  # the authenticator answers by itself
     assert path_of(page) != add_url, page.locator("main").inner_text()
+
+
+@contextmanager
+def webauthn_ceremony(page, what: str):
+    """Expect the form the WebAuthn script submits; if it never comes, say what the page logged
+    (allauth's script reports a failed ceremony with console.error)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    try:
+        with page.expect_navigation(timeout=STEP_MS):
+            yield
+    except PlaywrightTimeoutError:
+        pytest.fail(
+            f"WebAuthn {what} did not submit; console errors: {page.passkey_console_errors}"
+        )
 
 
 def sign_out(page) -> None:
@@ -206,7 +223,7 @@ def sign_out(page) -> None:
 def sign_in_with_passkey(page) -> None:
     page.goto(reverse("account_login"))
     button = page.get_by_role("button", name="Sign in with a passkey")
-    with page.expect_navigation():
+    with webauthn_ceremony(page, "passkey sign-in"):
         button.click()
 
 
@@ -237,8 +254,8 @@ def audit_ids(user) -> set:
 
 
 def assert_clean(session: Browser) -> None:
-    assert session.csp_violations == []
-    assert session.page_errors == []
+    assert session.csp_violations == [], session.console_errors
+    assert session.page_errors == [], session.console_errors
 
 
 # --- Tests ------------------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ def test_wrong_totp_code_does_not_sign_in(client, make_user):
     response = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action=events.SECOND_FACTOR_FAILED, subject_user=user).exists()
 
 
 def test_a_totp_code_cannot_be_used_twice(client, make_user, sign_in, settings):
