@@ -40,7 +40,7 @@ migrate: venv
 
 demo: migrate
 	$(BIN)/sellsafe seed_demo
-	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops the server and the task worker)"
+	@echo "Serving on http://localhost:$(PORT) (Ctrl-C stops the server and the task worker)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/sellsafe db_worker --queue-name '*' & \
 	PORT=$(PORT) $(BIN)/gunicorn sellsafe.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 \

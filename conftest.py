@@ -2,7 +2,7 @@
 
 import pytest
 
-STRONG_PASSWORD = "correct horse battery staple on a quiet tuesday"
+from tests.support import STRONG_PASSWORD, totp_now
 
 
 @pytest.fixture
@@ -25,17 +25,6 @@ def make_user(db):
         return user
 
     return make
-
-
-def totp_now(secret, offset=0):
-    from allauth.mfa.totp.internal.auth import (
-        format_hotp_value,
-        hotp_value,
-        yield_hotp_counters_from_time,
-    )
-
-    counter = next(iter(yield_hotp_counters_from_time())) + offset
-    return format_hotp_value(hotp_value(secret, counter))
 
 
 @pytest.fixture

@@ -95,9 +95,10 @@ else:
     DEBUG = env_bool("SELLSAFE_DEBUG", False)
 
 HTTPS = PRODUCTION or env_bool("SELLSAFE_HTTPS", False)
-# Absolute links in email (sent from the task worker, where there is no request to ask).
+# Absolute links in email (sent from the task worker, where there is no request to ask). In
+# development this is localhost, not 127.0.0.1: passkeys need a domain name, not an IP address.
 SELLSAFE_BASE_URL = env("SELLSAFE_BASE_URL") or (
-    f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else f"http://127.0.0.1:{env('PORT', '8000')}"
+    f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else f"http://localhost:{env('PORT', '8000')}"
 )
 
 INSTALLED_APPS = [

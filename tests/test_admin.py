@@ -28,7 +28,10 @@ def test_admin_login_goes_through_allauth_and_second_factor(client, make_user, s
     assert response["Location"].startswith("/accounts/login/")
     staff = make_user(email="ops@example.com", is_staff=True, is_superuser=True)
     # The password alone is not enough: allauth asks for the second factor.
-    response = client.post("/accounts/login/", {"login": staff.email, "password": "correct horse battery staple on a quiet tuesday"})
+    response = client.post(
+        "/accounts/login/",
+        {"login": staff.email, "password": "correct horse battery staple on a quiet tuesday"},
+    )
     assert response["Location"] == "/accounts/2fa/authenticate/"
     assert client.get("/admin/").status_code == 302
     sign_in(client, staff)

@@ -8,7 +8,7 @@ import pathlib
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from conftest import STRONG_PASSWORD
+from tests.support import STRONG_PASSWORD
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "sellsafe"
 

@@ -19,7 +19,6 @@ from sellsafe.accounts.mfa_secrets import MFA_SECRET_AAD
 from sellsafe.core.crypto import decrypt_text, encrypt
 
 
-
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # Every message to a known account carries that person's anti-phishing code near the top.

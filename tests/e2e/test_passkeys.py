@@ -17,25 +17,14 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 
-from conftest import STRONG_PASSWORD, totp_now
+from tests.support import STRONG_PASSWORD, totp_now
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STEP_MS = 15_000  # every wait in these tests is bounded by this
 AUTHENTICATOR_OPTIONS = {
     "protocol": "ctap2",
@@ -58,28 +47,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 # --- Fixtures -------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def passkey_async_unsafe():
-    """Playwright's sync API keeps an event loop running in this thread for as long as the browser
-    lives (this module), so the ORM (test setup, assertions, the database flush after each test)
-    must be allowed here. Set for this module only and restored after its last test, so it never
-    leaks into other tests or their subprocesses."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def passkey_browser(passkey_async_unsafe):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing; install it with `apt-get install -y chromium`")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -152,8 +119,8 @@ class Browser:
 
 
 @pytest.fixture
-def passkey_browser_session(passkey_browser, base_url, transactional_db):
-    session = Browser(passkey_browser, base_url)
+def browser_session(browser, base_url, transactional_db):
+    session = Browser(browser, base_url)
     yield session
     session.close()
 
@@ -261,10 +228,10 @@ def assert_clean(session: Browser) -> None:
 # --- Tests ------------------------------------------------------------------------------------------
 
 
-def test_add_passkey_then_sign_in_with_it_on_a_fresh_profile(passkey_browser_session, make_user):
+def test_add_passkey_then_sign_in_with_it_on_a_fresh_profile(browser_session, make_user):
     from sellsafe.audit import events
 
-    session = passkey_browser_session
+    session = browser_session
     user = make_user()
     page = session.new_profile()
 
@@ -299,12 +266,12 @@ def test_add_passkey_then_sign_in_with_it_on_a_fresh_profile(passkey_browser_ses
     assert_clean(session)
 
 
-def test_passkey_as_the_only_factor_opens_the_console(passkey_browser_session, make_user):
+def test_passkey_as_the_only_factor_opens_the_console(browser_session, make_user):
     from allauth.mfa.models import Authenticator
 
     from sellsafe.audit import events
 
-    session = passkey_browser_session
+    session = browser_session
     user = make_user(email="newseller@example.com", second_factor=False)
     page = session.new_profile()
 

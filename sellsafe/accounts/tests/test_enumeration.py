@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.hashers import get_hasher
 from django.urls import reverse
 
-from conftest import STRONG_PASSWORD
+from tests.support import STRONG_PASSWORD
 
 KNOWN = "seller@example.com"
 UNKNOWN = "nobody@example.com"

@@ -6,11 +6,11 @@ import time_machine
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
-from conftest import STRONG_PASSWORD, totp_now
 from sellsafe.accounts import services
 from sellsafe.accounts.models import User
 from sellsafe.audit import events
 from sellsafe.audit.models import AuditEvent
+from tests.support import STRONG_PASSWORD, totp_now
 
 
 def test_signup_requires_email_verification_then_a_second_factor(client, db, mailoutbox):

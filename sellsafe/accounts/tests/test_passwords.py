@@ -20,7 +20,6 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils.crypto import get_random_string
 
-from conftest import STRONG_PASSWORD
 from sellsafe.accounts.passwords import (
     BlocklistValidator,
     BreachedPasswordValidator,
@@ -31,6 +30,7 @@ from sellsafe.accounts.passwords import (
     engine,
     password_feedback,
 )
+from tests.support import STRONG_PASSWORD
 
 FIXTURE = Path(__file__).parent / "fixtures" / "hibp-sample.txt"
 BREACHED_PASSWORD = "velvet tractor umbrella"  # in the fixture, and passes every other rule

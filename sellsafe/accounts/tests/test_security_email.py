@@ -6,12 +6,12 @@ from allauth.mfa.models import Authenticator
 from django.test import Client
 from django.urls import reverse
 
-from conftest import STRONG_PASSWORD
 from sellsafe.accounts import services
 from sellsafe.accounts.models import User
 from sellsafe.accounts.tasks import not_me_token
 from sellsafe.audit import events
 from sellsafe.audit.models import AuditEvent
+from tests.support import STRONG_PASSWORD
 
 PHRASE = "purple otter 42"
 NEW_PASSWORD = "a completely different sentence about seven green kites"

@@ -5,9 +5,9 @@ from allauth.usersessions.models import UserSession
 from django.test import Client
 from django.urls import reverse
 
-from conftest import STRONG_PASSWORD
 from sellsafe.audit import events
 from sellsafe.audit.models import AuditEvent
+from tests.support import STRONG_PASSWORD
 
 HOME = "/"
 
