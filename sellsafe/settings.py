@@ -271,7 +271,7 @@ ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "10/m/ip",
-    "reset_password": "10/m/ip,3/m/key",
+    "reset_password": "10/m/ip,3/m/key",  # nosec B105 - a rate, not a password
     "reauthenticate": "10/m/user",
 }
 MFA_ADAPTER = "sellsafe.accounts.adapters.MFAAdapter"

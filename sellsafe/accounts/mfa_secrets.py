@@ -16,7 +16,7 @@ from sellsafe.core.crypto.errors import DecryptionError
 from sellsafe.core.crypto.rotation import UNENCRYPTED, ReencryptResult
 
 # allauth passes only the text, not the row, so the binding is to the purpose; see docs/security.md.
-MFA_SECRET_AAD = "allauth.mfa.authenticator.data"
+MFA_SECRET_AAD = "allauth.mfa.authenticator.data"  # nosec B105 - a label, not a secret
 SECRET_KEYS = {Authenticator.Type.TOTP: "secret", Authenticator.Type.RECOVERY_CODES: "seed"}
 
 
@@ -49,7 +49,10 @@ class MFASecretsSource:
                 except DecryptionError:
                     result.failed.append(str(row.pk))
                     continue
-                data = {**row.data, key: encrypt_with_key(target_kid, plaintext, aad=MFA_SECRET_AAD)}
+                data = {
+                    **row.data,
+                    key: encrypt_with_key(target_kid, plaintext, aad=MFA_SECRET_AAD),
+                }
                 Authenticator.objects.filter(pk=row.pk).update(data=data)
                 result.reencrypted += 1
         progress(f"{self.label}: {result.reencrypted} re-encrypted")

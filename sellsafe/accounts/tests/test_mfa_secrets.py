@@ -24,7 +24,10 @@ def test_totp_secret_is_not_in_the_database_in_clear(make_user, tmp_path):
             cursor.execute("VACUUM INTO %s", [str(dump)])
         raw = dump.read_bytes()
         assert user.totp_secret.encode() not in raw
-        assert sqlite3.connect(dump).execute("select count(*) from mfa_authenticator").fetchone()[0] == 2
+        assert (
+            sqlite3.connect(dump).execute("select count(*) from mfa_authenticator").fetchone()[0]
+            == 2
+        )
     else:
         with connection.cursor() as cursor:
             cursor.execute("SELECT data::text FROM mfa_authenticator")

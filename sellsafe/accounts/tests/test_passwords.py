@@ -474,3 +474,9 @@ def test_view_never_logs_the_password(strength_client, caplog):
         strength_client.post(URL, {"password1": BREACHED_PASSWORD})
         strength_client.get(URL)
     assert BREACHED_PASSWORD not in caplog.text
+
+
+def test_view_renders_nothing_for_an_empty_password(strength_client):
+    response = strength_client.post(URL, {"password1": ""})
+    assert response.status_code == 200
+    assert response.content == b""
