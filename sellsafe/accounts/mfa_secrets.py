@@ -16,7 +16,7 @@ from sellsafe.core.crypto.errors import DecryptionError
 from sellsafe.core.crypto.rotation import UNENCRYPTED, ReencryptResult
 
 # allauth passes only the text, not the row, so the binding is to the purpose; see docs/security.md.
-MFA_SECRET_AAD = "allauth.mfa.authenticator.data"  # nosec B105 - a label, not a secret
+MFA_SECRET_AAD = "allauth.mfa.authenticator.data"  # nosec B105
 SECRET_KEYS = {Authenticator.Type.TOTP: "secret", Authenticator.Type.RECOVERY_CODES: "seed"}
 
 

@@ -58,7 +58,7 @@ def password_feedback(
         analysis = engine.analyse(text.window(password), context.context_words(user, extra))
     score = min(analysis.score, REFUSED_MAX_SCORE) if problems else analysis.score
     suggestions = [analysis.warning, *analysis.suggestions] if score < MIN_SCORE else []
-    if problems or score < MIN_SCORE:
+    if score < MIN_SCORE and not problems:  # every problem message already ends with advice
         suggestions.append(str(messages.TIP))
     return Feedback(
         score=score,
