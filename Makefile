@@ -57,6 +57,7 @@ check: venv
 	$(BIN)/mypy sellsafe
 	$(BIN)/lint-imports
 	SELLSAFE_ENV=test $(BIN)/sellsafe makemigrations --check --dry-run
+	@mkdir -p var/check
 	$(CHECK_ENV) $(BIN)/sellsafe check --deploy --fail-level WARNING
 	$(BIN)/bandit -q -c pyproject.toml -r sellsafe
 

@@ -107,6 +107,7 @@ def create_users(count: int, prefix: str) -> None:
         "memory_kib": settings.SELLSAFE_ARGON2_MEMORY_KIB,
         "parallelism": settings.SELLSAFE_ARGON2_PARALLELISM,
         "stored_hash": password,
+        "rate_limits": settings.ACCOUNT_RATE_LIMITS,  # on: the benchmark spreads the load instead
     }
     print(json.dumps(cost))
 
@@ -417,17 +418,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
-    prefix = f"bench{os.getpid()}-{int(time.time())}"  # unique, for a reused PostgreSQL database
-    total = args.users + WARMUP_SIGN_INS
-    step(f"setting up {total} users in {data_dir}")
-    params, encoded = params_from(prepare(data_dir, total, prefix))
-    step("measuring the reference (before)")
-    before, _ = reference(params, encoded, args.processes)
-    load_before = os.getloadavg()
-    port = free_port()
-    users = [(email_of(prefix, i), address_of(i)) for i in range(total)]
+@dataclass(frozen=True)
+class LoadRun:
+    outcomes: list[Outcome]
+    wall_s: float
+    server_cpu_s: float | None  # gunicorn master and workers
+    client_cpu_s: float  # this process: the client threads
+    other_cpu_s: float | None  # everything else on the machine, including hypervisor steal
+
+
+def serve_and_load(args: argparse.Namespace, data_dir: Path, prefix: str) -> LoadRun:
+    users = [(email_of(prefix, i), address_of(i)) for i in range(args.users + WARMUP_SIGN_INS)]
     jobs = [users[i % args.users] for i in range(args.sign_ins)]
+    port = free_port()
     step(f"starting gunicorn ({args.workers} workers) and warming up")
     with gunicorn(data_dir, port, args.workers) as server:
         warm_up(port, users[args.users :])
@@ -439,19 +442,26 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         )
         outcomes, wall_s = load(port, jobs, args.seconds, args.clients)
         busy_after, server_after = machine_busy_seconds(), cpu_seconds(server.pid)
-        client_after = time.process_time()
-    load_after = os.getloadavg()
-    step("measuring the reference (after)")
-    after, one = reference(params, encoded, args.processes)
-    result = summarize(outcomes, wall_s)
+        client_cpu = time.process_time() - client_cpu
+    if not all(outcome.ok for outcome in outcomes):
+        log = (data_dir / "gunicorn.log").read_text(errors="replace")
+        print(f"some sign-ins failed; the end of the gunicorn log:\n{log[-2000:]}")
+    server_s = other_s = None
+    if server_cpu is not None and server_after is not None:
+        server_s = server_after - server_cpu
+        if busy is not None and busy_after is not None:
+            other_s = max(busy_after - busy - server_s - client_cpu, 0.0)
+    return LoadRun(outcomes, wall_s, server_s, client_cpu, other_s)
+
+
+def build_report(
+    args: argparse.Namespace, params: Params, before: float, after: float, one: Single, run: LoadRun
+) -> dict[str, Any]:
+    result = summarize(run.outcomes, run.wall_s)
     ceiling = (before + after) / 2
     completed = max(result["completed"], 1)
-    server_ms = other = None
-    if server_cpu is not None and server_after is not None:
-        server_ms = (server_after - server_cpu) * 1000 / completed
-        if busy is not None and busy_after is not None:
-            ours = server_after - server_cpu + client_after - client_cpu
-            other = (busy_after - busy - ours) / (wall_s * (os.cpu_count() or 1))
+    server_ms = None if run.server_cpu_s is None else run.server_cpu_s * 1000 / completed
+    machine_s = run.wall_s * (os.cpu_count() or 1)
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -473,18 +483,39 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         },
         "ratio": round(result["sign_ins_per_s"] / ceiling, 3),
         "server_cpu_ms_per_sign_in": None if server_ms is None else round(server_ms, 1),
-        "client_cpu_ms_per_sign_in": round((client_after - client_cpu) * 1000 / completed, 1),
+        "client_cpu_ms_per_sign_in": round(run.client_cpu_s * 1000 / completed, 1),
         # Contention from other work on the box barely moves CPU times: the hashing share of the
         # server's CPU per sign-in is the steadier twin of `ratio`.
         "hashing_share_of_server_cpu": (
             None if server_ms is None else round(one.verify_cpu_ms / server_ms, 3)
         ),
         # Share of the machine's CPU used by anything else during the load: above a few percent,
-        # other work skewed this run (the reference may have seen a different machine).
-        "other_cpu_share_during_load": None if other is None else round(max(other, 0.0), 3),
-        "load_before": [round(x, 2) for x in load_before],
-        "load_after": [round(x, 2) for x in load_after],
+        # other work skewed this run (and the reference may have seen a different machine).
+        "other_cpu_share_during_load": (
+            None if run.other_cpu_s is None else round(run.other_cpu_s / machine_s, 3)
+        ),
     }
+
+
+def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
+    prefix = f"bench{os.getpid()}-{int(time.time())}"  # unique, for a reused PostgreSQL database
+    step(f"setting up {args.users + WARMUP_SIGN_INS} users in {data_dir}")
+    app = prepare(data_dir, args.users + WARMUP_SIGN_INS, prefix)
+    if not app["rate_limits"]:
+        raise RuntimeError("allauth rate limits are off: this benchmark measures them on")
+    params, encoded = params_from(app)
+    step("measuring the reference (before)")
+    before, _ = reference(params, encoded, args.processes)
+    load_before = os.getloadavg()
+    loaded = serve_and_load(args, data_dir, prefix)
+    load_after = os.getloadavg()
+    step("measuring the reference (after)")
+    after, one = reference(params, encoded, args.processes)
+    report = build_report(args, params, before, after, one, loaded)
+    report["rate_limits"] = app["rate_limits"]
+    report["load_before"] = [round(x, 2) for x in load_before]
+    report["load_after"] = [round(x, 2) for x in load_after]
+    return report
 
 
 def main(argv: list[str] | None = None) -> None:
