@@ -114,11 +114,11 @@ def create_users(count: int, prefix: str) -> None:
 
 def prepare(data_dir: Path, users: int, prefix: str) -> dict[str, Any]:
     env = app_env(data_dir)
-    quiet: dict[str, Any] = {"env": env, "cwd": ROOT, "check": True, "capture_output": True}
+    quiet: dict[str, Any] = dict(env=env, cwd=ROOT, check=True, capture_output=True, text=True)
     subprocess.run([str(BIN / "sellsafe"), "migrate", "--noinput"], **quiet)
     subprocess.run([str(BIN / "sellsafe"), "createcachetable"], **quiet)
     command = [sys.executable, __file__, "--create-users", str(users), "--prefix", prefix]
-    done = subprocess.run(command, **quiet, text=True)
+    done = subprocess.run(command, **quiet)
     cost: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return cost
 
@@ -307,7 +307,7 @@ def load(
 
 def warm_up(port: int, users: list[tuple[str, str]]) -> None:
     """A few sign-ins before timing, so that each worker has loaded its code; all must succeed."""
-    outcomes, _ = load(port, users, 60, 1)
+    outcomes, _ = load(port, users, 60, len(users))  # at once: every worker gets some
     failed = [outcome.kind for outcome in outcomes if not outcome.ok]
     if failed:
         raise RuntimeError(f"warm-up sign-ins failed: {failed}")
@@ -464,6 +464,7 @@ def build_report(
     machine_s = run.wall_s * (os.cpu_count() or 1)
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(sys.argv),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "database": urllib.parse.urlsplit(os.environ.get("DATABASE_URL", "")).scheme or "sqlite",
         "argon2": {k: getattr(params, k) for k in ("time_cost", "memory_kib", "parallelism")},
@@ -529,7 +530,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         report = run(args, data_dir)
     except subprocess.CalledProcessError as exc:
-        raise SystemExit(f"setup failed: {exc.cmd}\n{exc.stdout}\n{exc.stderr}") from exc
+        raise SystemExit(f"setup failed: {' '.join(exc.cmd)}\n{exc.stderr[-3000:]}") from exc
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     print()

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "sellsafe.core",
     "sellsafe.audit",
+    "sellsafe.shops",
     "sellsafe.accounts",
     "sellsafe.console",
     "sellsafe.demo",
@@ -224,7 +225,7 @@ PASSWORD_HASHERS = [
 ]
 # Argon2id cost (see accounts/hashers.py and docs/security.md). The test profile uses the lowest
 # cost Argon2 accepts so the suite stays fast; it still exercises the real hasher.
-SELLSAFE_ARGON2_TIME_COST = env_int("SELLSAFE_ARGON2_TIME_COST", 1 if SELLSAFE_ENV == "test" else 2)
+SELLSAFE_ARGON2_TIME_COST = env_int("SELLSAFE_ARGON2_TIME_COST", 1)
 SELLSAFE_ARGON2_MEMORY_KIB = env_int(
     "SELLSAFE_ARGON2_MEMORY_KIB", 1024 if SELLSAFE_ENV == "test" else 47104
 )

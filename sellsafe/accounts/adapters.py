@@ -24,6 +24,13 @@ class AccountAdapter(DefaultAccountAdapter):
         # Every message to a known account carries that person's anti-phishing code near the top.
         super().send_mail(template_prefix, email, {**context, **mail.phrase_context(email=email)})
 
+    def clean_password(self, password: str, user: Any = None) -> str:
+        # allauth checks a sign-up password against a throwaway user holding only the email; give
+        # it the name typed on the same form, so "Dana Smith 2026!" is caught as built from it.
+        if user is not None and not getattr(user, "display_name", "") and self.request:
+            user.display_name = str(self.request.POST.get("display_name", ""))[:150]
+        return super().clean_password(password, user=user)
+
     def send_account_already_exists_mail(self, email: str) -> None:
         # A real sign-up hashes a password; do the same work here so timing does not tell
         # a taken address from a free one.

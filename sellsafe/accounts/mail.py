@@ -26,18 +26,22 @@ def base_url() -> str:
 
 
 def send_to_user(*, user: User, template_prefix: str, context: dict[str, Any]) -> None:
-    """Render `<prefix>_subject.txt` and `<prefix>_message.txt` and send them to the user.
+    send_to_address(email=user.email, template_prefix=template_prefix, context={"user": user, **context})
+
+
+def send_to_address(*, email: str, template_prefix: str, context: dict[str, Any]) -> None:
+    """Render `<prefix>_subject.txt` and `<prefix>_message.txt` and send them to `email`, with the
+    anti-phishing code of the account that owns the address, if any.
 
     Used outside a request (by tasks); allauth's own messages go through AccountAdapter.send_mail,
     which adds the same phrase context.
     """
     ctx = {
-        "user": user,
-        "email": user.email,
+        "email": email,
         "site_name": "Sellsafe",
         "base_url": base_url(),
         "current_site": {"name": "Sellsafe", "domain": base_url()},
-        "anti_phishing_phrase": user.anti_phishing_phrase,
+        **phrase_context(email=email),
         **context,
     }
     subject = " ".join(render_to_string(f"{template_prefix}_subject.txt", ctx).splitlines())
@@ -46,6 +50,6 @@ def send_to_user(*, user: User, template_prefix: str, context: dict[str, Any]) -
         subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject.strip()}",
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
+        to=[email],
     )
     message.send()

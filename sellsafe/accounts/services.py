@@ -20,6 +20,7 @@ from sellsafe.audit import events
 from sellsafe.audit.selectors import has_signed_in_from
 from sellsafe.audit.services import record
 from sellsafe.core import context
+from sellsafe.core.masking import mask_email
 
 # NIST SP 800-63B: at most 100 consecutive failed attempts on one account. Beyond this, password
 # sign-in for the account pauses until its owner resets the password from the emailed link.
@@ -169,7 +170,7 @@ def email_changed(*, user: User, old: str | None, new: str) -> None:
         actor=user,
         target_type="user",
         target_id=str(user.pk),
-        changes={"email": {"before": _mask(old or ""), "after": _mask(new)}},
+        changes={"email": {"before": mask_email(old or ""), "after": mask_email(new)}},
     )
 
 
@@ -225,10 +226,3 @@ def not_me_reported(*, user: User) -> int:
         changes={"sessions_ended": ended},
     )
     return ended
-
-
-def _mask(email: str) -> str:
-    local, _, domain = email.partition("@")
-    if not domain:
-        return "***"
-    return f"{local[:1]}***@{domain}"

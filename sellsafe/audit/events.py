@@ -1,4 +1,5 @@
-"""Action codes for account-level events. Each app declares its own codes in its events module."""
+"""Action codes for account-level events and the audit log's own events. Each app declares its own
+codes in its events module."""
 
 LOGIN_SUCCEEDED = "auth.login"
 LOGIN_FAILED = "auth.login_failed"
@@ -17,6 +18,7 @@ RECOVERY_CODES_REGENERATED = "auth.recovery_codes_regenerated"
 ANTI_PHISHING_CHANGED = "auth.anti_phishing_changed"
 SIGNED_UP = "auth.signed_up"
 NOT_ME_REPORTED = "auth.not_me_reported"
+AUDIT_PRUNED = "audit.pruned"
 
 LABELS: dict[str, str] = {
     LOGIN_SUCCEEDED: "Signed in",
@@ -36,4 +38,5 @@ LABELS: dict[str, str] = {
     ANTI_PHISHING_CHANGED: "Anti-phishing code changed",
     SIGNED_UP: "Account created",
     NOT_ME_REPORTED: "Sign-in reported as not me: sessions ended",
+    AUDIT_PRUNED: "Old activity log entries deleted (retention period)",
 }

@@ -23,8 +23,11 @@ _UNSCOPED = object()
 UNSCOPED_ALLOWED = frozenset(
     {
         "sellsafe.shops.selectors",  # a person's own memberships in every shop, to list and switch
-        "sellsafe.shops.services",  # accepting an invitation before membership exists
+        "sellsafe.shops.services.invitations",  # finding an invitation from its link's token
+        "sellsafe.shops.services.staff",  # ending every shop's expired access (periodic job)
+        "sellsafe.shops.tasks",  # the invitation email task runs outside any request
         "sellsafe.audit.chain",  # verifying and pruning every shop's chain
+        "sellsafe.core.crypto.rotation",  # re-encrypting every row after a key rotation
         "sellsafe.demo.seed",  # creating the demo shop
     }
 )
@@ -95,6 +98,7 @@ class ShopOwned(models.Model):
     """
 
     shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="+")
+    shop_id: Any
 
     objects: ClassVar[ShopScopedManager[Any]] = ShopScopedManager()
 

@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
@@ -15,9 +16,14 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from sellsafe.accounts.models import User
 from sellsafe.accounts.services import anti_phishing_phrase_set
+from sellsafe.core import tenancy
+from sellsafe.shops import roles
+from sellsafe.shops import services as shop_services
+from sellsafe.shops.models import Membership, Role, Shop
 
 DEMO_EMAIL = "owner@demo.sellsafe.test"
 WORDS = (
@@ -80,8 +86,56 @@ def seed_owner() -> DemoLogin:
         recovery_codes=RecoveryCodes(codes).get_unused_codes(),
         anti_phishing_phrase=user.anti_phishing_phrase,
     )
+    seed_shop(owner=user)
     _write_private(path, json.dumps(asdict(login), indent=2))
     return login
+
+
+DEMO_SHOP_SLUG = "dana-ceramics"
+DEMO_STAFF = (
+    ("sam@demo.sellsafe.test", "Sam Stock", roles.CATALOG, None),
+    ("agency@demo.sellsafe.test", "Bright Agency", roles.ANALYST, 30),
+)
+
+
+def seed_shop(*, owner: User) -> Shop:
+    """The demo shop with two staff members (one with access ending in 30 days) and a pending
+    invitation. Kept as it is when it exists."""
+    shop = Shop.objects.filter(slug=DEMO_SHOP_SLUG).first()
+    if shop is not None:
+        return shop
+    shop = shop_services.shop_create(
+        actor=owner,
+        name="Dana's Ceramics",
+        slug=DEMO_SHOP_SLUG,
+        country="GB",
+        currency="GBP",
+        timezone="Europe/London",
+        contact_email="hello@dana-ceramics.example",
+        phishing_resistant_roles=[],
+    )
+    with tenancy.scope(shop):
+        owner_membership = Membership.objects.select_related("role", "user").get(user=owner)
+        for email, name, role_key, days in DEMO_STAFF:
+            person = User.objects.filter(email=email).first() or User.objects.create_user(
+                email, _passphrase(), display_name=name
+            )
+            EmailAddress.objects.get_or_create(
+                user=person, email=email, defaults={"verified": True, "primary": True}
+            )
+            Membership.objects.create(
+                shop=shop,
+                user=person,
+                role=Role.objects.get(key=role_key),
+                access_ends_at=timezone.now() + timedelta(days=days) if days else None,
+            )
+        shop_services.member_invite(
+            actor=owner_membership,
+            shop=shop,
+            email="new-packer@demo.sellsafe.test",
+            role=Role.objects.get(key=roles.FULFILMENT),
+        )
+    return shop
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from zxcvbn import matching as zx
@@ -47,6 +47,17 @@ def _email_words(email: str) -> list[str]:
     return [*_value_words(email), *_value_words(local), *_value_words(" ".join(labels[:-1]))]
 
 
+# Other apps add words about the person (the shops app adds their shop names): a function of the
+# user returning strings, registered from the app's ready().
+ContextProvider = Callable[[Any], Iterable[str]]
+_providers: list[ContextProvider] = []
+
+
+def register_context_provider(provider: ContextProvider) -> None:
+    if provider not in _providers:
+        _providers.append(provider)
+
+
 def _values(user: Any, extra: Iterable[object]) -> list[str]:
     values: list[str] = []
     if user is not None:
@@ -55,6 +66,9 @@ def _values(user: Any, extra: Iterable[object]) -> list[str]:
             if isinstance(value, str) and value:
                 values.append(value)
         values.extend(str(word) for word in (getattr(user, EXTRA_ATTRIBUTE, ()) or ()))
+        if getattr(user, "pk", None) is not None:
+            for provider in _providers:
+                values.extend(provider(user))
     values.extend(str(word) for word in extra if word)
     return values
 

@@ -1,0 +1,405 @@
+"""The hash chain: canonical form of an event, hashing, and verification.
+
+Canonical form (version 1) of an event: a JSON object with exactly these keys
+
+    action, actor_token, actor_type, actor_user, chain, changes, device, id, ip, occurred_at,
+    on_behalf_of, request_id, seq, shop, subject_user, target_id, target_type, user_agent, v
+
+serialised with sorted keys, no whitespace (separators "," and ":"), ASCII only (every other
+character as a \\uXXXX escape), NaN and infinities refused. Values:
+- ids (id, shop, actor_user, on_behalf_of, subject_user) as str (UUIDs lower-case with hyphens),
+  or null; `seq` and `v` (= 1) as JSON integers; every other text column as a string;
+- occurred_at in UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (always six fraction digits);
+- ip: IPv4 dotted quad; IPv6 as eight groups of four lower-case hex digits; null when empty;
+- changes: the stored JSON value (record() has already made it plain JSON: str keys, lists,
+  whole floats as integers, so the database round trip cannot change it).
+
+hash = hex SHA-256( 32 raw bytes of the previous event's hash || UTF-8 canonical form ).
+The first event of a chain links to 64 zeros (GENESIS_HASH), or, after pruning, to the hash
+in the chain's newest AuditCheckpoint. Chains: the shop's id (str), or "account".
+
+Verification streams each chain in sequence order with `values_list` + `iterator` and stops at
+the first broken link; it never loads a chain into memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sellsafe.audit.models import (
+    ACCOUNT_CHAIN,
+    GENESIS_HASH,
+    AuditChainHead,
+    AuditCheckpoint,
+    AuditEvent,
+)
+
+CANONICAL_VERSION = 1
+DEFAULT_CHUNK_SIZE = 5000
+
+# The content columns, in the order `canonical()` takes them (values_list order in verify).
+CONTENT_COLUMNS = (
+    "id",
+    "chain",
+    "seq",
+    "occurred_at",
+    "shop_id",
+    "actor_type",
+    "actor_user_id",
+    "actor_token_id",
+    "on_behalf_of_id",
+    "subject_user_id",
+    "action",
+    "target_type",
+    "target_id",
+    "changes",
+    "ip",
+    "user_agent",
+    "request_id",
+    "device",
+)
+_VERIFY_COLUMNS = (*CONTENT_COLUMNS, "prev_hash", "hash")
+_PREV = len(CONTENT_COLUMNS)
+_HASH = _PREV + 1
+_SEQ = CONTENT_COLUMNS.index("seq")
+_ID = CONTENT_COLUMNS.index("id")
+
+_dumps = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
+).encode
+
+
+def chain_key(shop_id: object | None) -> str:
+    """The chain an event belongs to: its shop's id, or "account" for shop-less events."""
+    return ACCOUNT_CHAIN if shop_id is None else str(shop_id)
+
+
+def format_time(moment: datetime) -> str:
+    """UTC, ISO 8601, always microseconds, `Z` suffix: one spelling per instant."""
+    offset = moment.utcoffset()
+    if offset:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def canonical_ip(value: object) -> str | None:
+    if not value:
+        return None
+    text = str(value)
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return text
+    if address.version == 4:
+        return str(address)
+    packed = address.packed
+    return ":".join(packed[i : i + 2].hex() for i in range(0, 16, 2))
+
+
+def _id(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def canonical(row: Sequence[Any]) -> bytes:
+    """The canonical form of an event given its CONTENT_COLUMNS values (see the module doc)."""
+    (
+        event_id,
+        chain,
+        seq,
+        occurred_at,
+        shop_id,
+        actor_type,
+        actor_user_id,
+        actor_token_id,
+        on_behalf_of_id,
+        subject_user_id,
+        action,
+        target_type,
+        target_id,
+        changes,
+        ip,
+        user_agent,
+        request_id,
+        device,
+    ) = row[: len(CONTENT_COLUMNS)]
+    document = {
+        "v": CANONICAL_VERSION,
+        "id": str(event_id),
+        "chain": chain,
+        "seq": seq,
+        "occurred_at": format_time(occurred_at),
+        "shop": _id(shop_id),
+        "actor_type": actor_type,
+        "actor_user": _id(actor_user_id),
+        "actor_token": actor_token_id,
+        "on_behalf_of": _id(on_behalf_of_id),
+        "subject_user": _id(subject_user_id),
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "changes": changes,
+        "ip": canonical_ip(ip),
+        "user_agent": user_agent,
+        "request_id": request_id,
+        "device": device,
+    }
+    return _dumps(document).encode("ascii")
+
+
+def link(prev_hash: str, content: bytes) -> str:
+    """hash = SHA-256(previous hash as 32 raw bytes || canonical content), hex."""
+    return hashlib.sha256(bytes.fromhex(prev_hash) + content).hexdigest()
+
+
+# --- Writing: the chain head ------------------------------------------------------------------
+
+
+def lock_head(chain: str) -> AuditChainHead:
+    """Lock the chain's head row (creating it on first use) for the rest of the transaction.
+
+    PostgreSQL: SELECT ... FOR UPDATE serialises writers of one chain. SQLite ignores FOR UPDATE;
+    its writers are already serialised by BEGIN IMMEDIATE (transaction_mode=IMMEDIATE). Two first
+    writers of a new chain both INSERT ... ON CONFLICT DO NOTHING: the second waits for the first
+    to commit, inserts nothing and then locks the row the first one wrote.
+    """
+    heads = AuditChainHead.objects.select_for_update()
+    head = heads.filter(chain=chain).first()
+    if head is None:
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(chain=chain, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True
+        )
+        head = heads.get(chain=chain)
+    return head
+
+
+# --- Verification ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    chain: str
+    seq: int | None
+    event_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"chain {self.chain}"
+        if self.seq is not None:
+            where += f", seq {self.seq}"
+        if self.event_id:
+            where += f", event {self.event_id}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ChainReport:
+    chain: str
+    events: int = 0
+    first_seq: int | None = None
+    last_seq: int | None = None
+    last_hash: str = GENESIS_HASH
+    pruned_through: int = 0
+    start_hash: str = GENESIS_HASH  # what the first remaining event links to
+    problem: Problem | None = None
+    # (seq, hash) pairs the caller asked to look up on the way (checkpoint files).
+    seen: dict[int, str] = field(default_factory=dict)
+
+
+def start_of(chain: str, *, trusted_keys: Iterable[str] = ()) -> tuple[int, str, Problem | None]:
+    """(first expected seq, hash it links to, problem) from the chain's newest prune checkpoint."""
+    from sellsafe.audit import checkpoints
+
+    stored = AuditCheckpoint.objects.filter(chain=chain).order_by("-seq").first()
+    if stored is None:
+        return 1, GENESIS_HASH, None
+    problem = None
+    if not checkpoints.stored_checkpoint_valid(stored, trusted_keys=trusted_keys):
+        problem = Problem(
+            chain,
+            stored.seq,
+            None,
+            "the prune checkpoint for this seq has a bad signature or an unknown key "
+            f"({stored.public_key}): it was altered or forged",
+        )
+    return stored.seq + 1, stored.hash, problem
+
+
+def verify_chain(
+    chain: str,
+    *,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    lookup: Iterable[int] = (),
+    trusted_keys: Iterable[str] = (),
+) -> ChainReport:
+    """Walk one chain in seq order and report the first event that was changed, removed or
+    reordered. `lookup`: seqs whose stored hash to remember in `report.seen`."""
+    report = ChainReport(chain)
+    expected, prev, problem = start_of(chain, trusted_keys=trusted_keys)
+    report.pruned_through = expected - 1
+    report.start_hash = report.last_hash = prev
+    if problem is not None:
+        report.problem = problem
+        return report
+    wanted = set(lookup)
+    rows = (
+        AuditEvent.objects.filter(chain=chain)
+        .order_by("seq")
+        .values_list(*_VERIFY_COLUMNS)
+        .iterator(chunk_size=chunk_size)
+    )
+    count = 0
+    for row in rows:
+        seq = row[_SEQ]
+        problem = _check(chain, row, expected, prev)
+        if problem is not None:
+            report.problem = problem
+            break
+        prev = row[_HASH]
+        expected = seq + 1
+        count += 1
+        if wanted and seq in wanted:
+            report.seen[seq] = prev
+    if count:
+        report.events = count
+        report.first_seq = report.pruned_through + 1
+        report.last_seq = expected - 1
+        report.last_hash = prev
+    if report.problem is None:
+        report.problem = _check_head(chain, report)
+    return report
+
+
+def _check(chain: str, row: Sequence[Any], expected: int, prev: str) -> Problem | None:
+    seq = row[_SEQ]
+    event_id = str(row[_ID])
+    stored_prev, stored_hash = row[_PREV], row[_HASH]
+    intact = link(stored_prev, canonical(row)) == stored_hash
+    if seq < expected:
+        return Problem(
+            chain,
+            seq,
+            event_id,
+            f"seq {seq} is at or before the prune checkpoint (seq {expected - 1}): "
+            "an event was inserted into pruned history",
+        )
+    if seq > expected:
+        missing = f"seq {expected}" if seq == expected + 1 else f"seqs {expected}..{seq - 1}"
+        return Problem(
+            chain,
+            seq,
+            event_id,
+            f"the event(s) before it are missing ({missing}): removed",
+        )
+    if stored_prev != prev:
+        if intact:
+            message = (
+                f"it does not link to the event before it (prev_hash {stored_prev[:16]}..., "
+                f"expected {prev[:16]}...): events were reordered, or one before it was "
+                "removed or replaced"
+            )
+        else:
+            message = (
+                "its content does not match its hash and it does not link to the event "
+                "before it: it was changed or moved"
+            )
+        return Problem(chain, seq, event_id, message)
+    if not intact:
+        return Problem(
+            chain, seq, event_id, "its content does not match its hash: the event was changed"
+        )
+    return None
+
+
+def _check_head(chain: str, report: ChainReport) -> Problem | None:
+    head = AuditChainHead.objects.filter(chain=chain).values_list("seq", "hash").first()
+    last_seq = report.last_seq if report.last_seq is not None else report.pruned_through
+    if head is None:
+        if report.events:
+            return Problem(chain, None, None, "the chain has events but no head row")
+        return None
+    head_seq, head_hash = head
+    if head_seq > last_seq:
+        missing = (
+            f"seq {head_seq}" if head_seq == last_seq + 1 else f"seqs {last_seq + 1}..{head_seq}"
+        )
+        return Problem(
+            chain,
+            head_seq,
+            None,
+            f"the chain ends at seq {last_seq} but its head records seq {head_seq}: "
+            f"the last event(s) ({missing}) were removed",
+        )
+    if head_seq < last_seq:
+        return Problem(
+            chain,
+            last_seq,
+            None,
+            f"the chain goes on to seq {last_seq} past its head (seq {head_seq}): "
+            "events were appended without record()",
+        )
+    if head_hash != report.last_hash:
+        return Problem(
+            chain,
+            head_seq,
+            None,
+            "the last event's hash differs from the one its head recorded: it was replaced",
+        )
+    return None
+
+
+def chains() -> list[str]:
+    """Every chain: from the head rows and the events (a lost head row must not hide a chain)."""
+    keys = set(AuditChainHead.objects.values_list("chain", flat=True))
+    keys.update(AuditCheckpoint.objects.values_list("chain", flat=True).distinct())
+    keys.update(AuditEvent.objects.values_list("chain", flat=True).distinct().order_by())
+    return sorted(keys, key=lambda key: (key != ACCOUNT_CHAIN, key))
+
+
+@dataclass
+class Summary:
+    reports: list[ChainReport]
+    seconds: float
+
+    @property
+    def events(self) -> int:
+        return sum(report.events for report in self.reports)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [report.problem for report in self.reports if report.problem is not None]
+
+
+def verify(
+    chain_keys: Iterable[str] | None = None,
+    *,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    lookups: dict[str, set[int]] | None = None,
+    trusted_keys: Iterable[str] = (),
+) -> Summary:
+    started = time.monotonic()
+    keys = list(chain_keys) if chain_keys is not None else chains()
+    trusted = list(trusted_keys)
+    reports = [
+        verify_chain(
+            key,
+            chunk_size=chunk_size,
+            lookup=(lookups or {}).get(key, ()),
+            trusted_keys=trusted,
+        )
+        for key in keys
+    ]
+    return Summary(reports, time.monotonic() - started)
+
+
+def iter_hashes(rows: Iterable[Sequence[Any]], prev: str = GENESIS_HASH) -> Iterator[str]:
+    """Hashes of consecutive events given their CONTENT_COLUMNS values (bulk loads, benchmarks)."""
+    for row in rows:
+        prev = link(prev, canonical(row))
+        yield prev

@@ -1,0 +1,84 @@
+"""What every shop page shares: the shop and membership the request entered with (set by
+@shop_view), rendering with the shop's navigation, and finding the shop's objects by id.
+
+Lookups go through the scoped managers: an id from another shop is "not found", the same 404 as
+an id that never existed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from sellsafe.core.errors import DomainError
+from sellsafe.shops import access
+from sellsafe.shops.models import Invitation, Membership, Role, Shop
+
+NOT_FOUND = "Page not found."
+
+
+def shop_of(request: HttpRequest) -> Shop:
+    return cast(Shop, request.shop)  # type: ignore[attr-defined]
+
+
+def membership_of(request: HttpRequest) -> Membership:
+    return cast(Membership, request.membership)  # type: ignore[attr-defined]
+
+
+def shop_render(
+    request: HttpRequest, template: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> HttpResponse:
+    """Render a shop page with the shop, the person's membership and the codes they hold (the
+    templates hide links to what the server would refuse anyway)."""
+    membership = membership_of(request)
+    base = {
+        "shop": shop_of(request),
+        "membership": membership,
+        "shop_perms": membership.role.code_set,
+        "is_owner": access.is_owner(membership),
+    }
+    base.update(context or {})
+    return render(request, template, base, status=status)
+
+
+def shop_url(request: HttpRequest, name: str, *args: Any) -> str:
+    return reverse(f"console:{name}", args=[shop_of(request).slug, *args])
+
+
+def shop_redirect(request: HttpRequest, name: str, *args: Any) -> HttpResponseRedirect:
+    return HttpResponseRedirect(shop_url(request, name, *args))
+
+
+def show_error(request: HttpRequest, error: DomainError, form: Form | None = None) -> None:
+    """A refusal from a service: on its form field when the form has it, else as a message."""
+    if form is not None:
+        field = error.field if error.field in form.fields else None
+        form.add_error(field, error.message)
+    else:
+        messages.error(request, error.message)
+
+
+def member_or_404(member_id: Any) -> Membership:
+    member = Membership.objects.select_related("user", "role").filter(pk=member_id).first()
+    if member is None:
+        raise Http404(NOT_FOUND)
+    return member
+
+
+def role_or_404(role_id: Any) -> Role:
+    role = Role.objects.filter(pk=role_id).first()
+    if role is None:
+        raise Http404(NOT_FOUND)
+    return role
+
+
+def invitation_or_404(invitation_id: Any) -> Invitation:
+    invitation = Invitation.objects.select_related("role").filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404(NOT_FOUND)
+    return invitation
