@@ -159,6 +159,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sellsafe.console.context_processors.console",
+                "sellsafe.console.shop_context.shop_switcher",
             ],
         },
     }

@@ -26,7 +26,9 @@ def base_url() -> str:
 
 
 def send_to_user(*, user: User, template_prefix: str, context: dict[str, Any]) -> None:
-    send_to_address(email=user.email, template_prefix=template_prefix, context={"user": user, **context})
+    send_to_address(
+        email=user.email, template_prefix=template_prefix, context={"user": user, **context}
+    )
 
 
 def send_to_address(*, email: str, template_prefix: str, context: dict[str, Any]) -> None:

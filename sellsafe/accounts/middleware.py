@@ -85,6 +85,8 @@ SETUP_URL_NAMES = frozenset(
         "dev_mailbox_message",
         "healthz",
         "password_strength",
+        # Accepting an invitation grants nothing usable yet: the shop itself needs a second factor.
+        "invitation_accept",
     }
 )
 SECOND_FACTOR_TYPES = ("totp", "webauthn")

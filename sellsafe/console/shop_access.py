@@ -21,6 +21,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -32,7 +33,7 @@ from sellsafe.shops.models import Membership, Shop
 from sellsafe.shops.permissions import is_known
 from sellsafe.shops.services.shop import ip_allowed
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 NOT_FOUND = "Page not found."
 
 
@@ -49,7 +50,7 @@ def _deny(*, shop: Shop | None, user: Any, reason: str, permission: str) -> None
 
 
 def _used_phishing_resistant_factor(request: HttpRequest) -> bool:
-    records = get_authentication_records(request, request.user)  # type: ignore[arg-type]
+    records = get_authentication_records(request, request.user)
     return any(
         r.get("method") == "mfa" and r.get("type") == Authenticator.Type.WEBAUTHN for r in records
     )
@@ -97,10 +98,10 @@ def shop_view(permission: str) -> Callable[[View], View]:
         @wraps(view)
         def wrapper(
             request: HttpRequest, shop_slug: str, *args: Any, **kwargs: Any
-        ) -> HttpResponse:
+        ) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            membership = selectors.membership_for(slug=shop_slug, user=request.user)  # type: ignore[arg-type]
+            membership = selectors.membership_for(slug=shop_slug, user=request.user)
             if membership is None:
                 _deny(
                     shop=selectors.shop_by_slug(slug=shop_slug),

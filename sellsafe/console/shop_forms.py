@@ -8,6 +8,7 @@ refuses it clearly and audits the attempt.
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -34,6 +35,7 @@ TEXT_LIMIT = 254
 IP_ALLOWLIST_LIMIT = 5000
 
 
+@functools.cache
 def _timezones() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 

@@ -9,9 +9,10 @@ in the modules listed in `UNSCOPED_ALLOWED` (an architecture test enforces the l
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar, TypeVar
+from functools import wraps
+from typing import Any, ClassVar, TypeVar, cast
 
 from django.db import models
 
@@ -69,6 +70,17 @@ def unscoped() -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+def shop_service[F: Callable[..., Any]](func: F) -> F:
+    """Run a service inside the scope of its `shop` keyword argument, whoever calls it."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with scope(kwargs["shop"]):
+            return func(*args, **kwargs)
+
+    return cast(F, wrapper)
 
 
 M = TypeVar("M", bound=models.Model)

@@ -237,7 +237,7 @@ def test_add_passkey_then_sign_in_with_it_on_a_fresh_profile(browser_session, ma
 
     # 1. Password + TOTP, then add a passkey.
     sign_in_with_password(page, user)
-    wait_for_path(page, reverse("console:home"))
+    wait_for_path(page, reverse("console:shop_new"))  # home sends a shopless seller to create one
     mail.outbox.clear()
     before = audit_ids(user)
     add_passkey(page)
@@ -257,7 +257,7 @@ def test_add_passkey_then_sign_in_with_it_on_a_fresh_profile(browser_session, ma
     fresh = session.new_profile(credentials=[credential])
     before = audit_ids(user)
     sign_in_with_passkey(fresh)
-    wait_for_path(fresh, reverse("console:home"))
+    wait_for_path(fresh, reverse("console:shop_new"))  # home sends a shopless seller to create one
     assert_signed_in(fresh)
     assert fresh.locator("input[name=password]").count() == 0
     assert audit_actions(user, after=before).count(events.LOGIN_SUCCEEDED) == 1
@@ -288,13 +288,13 @@ def test_passkey_as_the_only_factor_opens_the_console(browser_session, make_user
 
     # 3. The gate now accepts the passkey: the console opens.
     page.goto(reverse("console:home"))
-    wait_for_path(page, reverse("console:home"))
+    wait_for_path(page, reverse("console:shop_new"))  # home sends a shopless seller to create one
 
     # And the passkey alone signs this account back in, straight to the console.
     sign_out(page)
     before = audit_ids(user)
     sign_in_with_passkey(page)
-    wait_for_path(page, reverse("console:home"))
+    wait_for_path(page, reverse("console:shop_new"))  # home sends a shopless seller to create one
     assert_signed_in(page)
     assert audit_actions(user, after=before).count(events.LOGIN_SUCCEEDED) == 1
 

@@ -30,3 +30,8 @@ def messages_of(response):
 def text(response):
     """The page as plain text: entities decoded, whitespace collapsed."""
     return re.sub(r"\s+", " ", html.unescape(response.content.decode()))
+
+
+def plain(response):
+    """The page's visible text only: tags removed, entities decoded, whitespace collapsed."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())))

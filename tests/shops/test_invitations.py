@@ -153,9 +153,7 @@ def test_invite_form_keeps_the_typed_address_on_errors(
 ):
     shop, _, client = owner_browser
     member = add_member(shop, roles.ANALYST, email="already@example.com")
-    response = _invite(
-        client, shop, django_capture_on_commit_callbacks, email=member.user.email
-    )
+    response = _invite(client, shop, django_capture_on_commit_callbacks, email=member.user.email)
     assert response.status_code == 400
     assert "already a member" in response.content.decode()
     assert 'value="already@example.com"' in response.content.decode()

@@ -126,18 +126,16 @@ def test_the_last_owner_cannot_be_demoted_by_another_owner_leaving_them_alone(
     second = add_member(shop, roles.OWNER)
     client = browser(owner.user)
     admin_role = str(role_of(shop, roles.ADMIN).pk)
-    assert client.post(url(shop, "shop_member_role", second.pk), {"role": admin_role}).status_code == 302
+    assert (
+        client.post(url(shop, "shop_member_role", second.pk), {"role": admin_role}).status_code
+        == 302
+    )
     assert membership(shop, second.pk).role.key == roles.ADMIN
     response = browser(second.user).post(url(shop, "shop_member_remove", owner.pk), follow=True)
     assert membership(shop, owner.pk) is not None
     assert "Only an owner can" in text(response)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="domain: the last-owner rule raises DomainError without an audit event "
-    "(services/staff.py member_remove/member_change_role)",
-)
 def test_refusing_to_remove_the_last_owner_is_audited(make_shop, browser):
     shop, owner = make_shop()
     before = AuditEvent.objects.filter(shop=shop).count()
@@ -230,9 +228,7 @@ def test_removing_yourself_goes_through_leave(make_shop, add_member, browser):
     assert response["Location"] == url(shop, "shop_leave")
 
 
-def test_staff_list_shows_members_roles_and_pending_invitations(
-    make_shop, add_member, browser
-):
+def test_staff_list_shows_members_roles_and_pending_invitations(make_shop, add_member, browser):
     shop, owner = make_shop()
     member = add_member(shop, roles.ANALYST)
     with tenancy.scope(shop):

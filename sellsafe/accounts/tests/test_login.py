@@ -53,7 +53,7 @@ def test_session_id_changes_at_login(client, make_user, sign_in):
     sign_in(client, user)
     after = client.session.session_key
     assert before and after and before != after
-    assert client.get(reverse("console:home")).status_code == 200
+    assert client.get(reverse("console:account_activity")).status_code == 200
 
 
 def test_wrong_totp_code_does_not_sign_in(client, make_user):

@@ -9,7 +9,7 @@ from sellsafe.audit import events
 from sellsafe.audit.models import AuditEvent
 from tests.support import STRONG_PASSWORD
 
-HOME = "/"
+HOME = "/account/activity/"  # any signed-in page (home sends people without a shop on)
 
 
 def test_idle_timeout_ends_the_session(client, make_user, sign_in, settings):

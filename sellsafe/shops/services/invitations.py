@@ -36,6 +36,7 @@ def token_hash(token: str) -> str:
     return blind_index(token, purpose="staff-invitation")
 
 
+@tenancy.shop_service
 def member_invite(
     *,
     actor: Membership,
@@ -88,6 +89,7 @@ def member_invite(
     return NewInvitation(invitation=invitation, token=token)
 
 
+@tenancy.shop_service
 def invitation_revoke(*, actor: Membership, shop: Shop, invitation: Invitation) -> Invitation:
     problem = access.grant_problem(actor, invitation.role)
     if problem:

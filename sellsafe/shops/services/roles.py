@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from sellsafe.audit.services import record
+from sellsafe.core import tenancy
 from sellsafe.core.errors import DomainError
 from sellsafe.shops import access, events
 from sellsafe.shops.models import Membership, Role, Shop
@@ -25,6 +26,7 @@ def _clean(name: str, codes: list[str]) -> tuple[str, list[str]]:
     return name, chosen
 
 
+@tenancy.shop_service
 def role_create(*, actor: Membership, shop: Shop, name: str, codes: list[str]) -> Role:
     if not access.is_owner(actor):
         refuse(
@@ -54,6 +56,7 @@ def role_create(*, actor: Membership, shop: Shop, name: str, codes: list[str]) -
     return role
 
 
+@tenancy.shop_service
 def role_update(*, actor: Membership, shop: Shop, role: Role, name: str, codes: list[str]) -> Role:
     """Edit a custom role. Members holding it lose removed permissions at once (checked per
     request); their sessions end when access is removed."""

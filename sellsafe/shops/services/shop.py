@@ -116,6 +116,7 @@ def shop_create(
     return shop
 
 
+@tenancy.shop_service
 def shop_update(*, actor: Membership, shop: Shop, details: dict[str, Any]) -> Shop:
     if not access.has_permission(actor, "shop.settings"):
         refuse(actor=actor, shop=shop, reason="shop.settings", target=("shop", str(shop.pk)))
@@ -175,6 +176,7 @@ def ip_allowed(ip: str, networks: list[str]) -> bool:
     return any(address in ipaddress.ip_network(net) for net in networks)
 
 
+@tenancy.shop_service
 def policy_update(
     *,
     actor: Membership,

@@ -16,6 +16,8 @@ from sellsafe.shops import access, events, roles
 from sellsafe.shops.models import Membership, Role, Shop
 from sellsafe.shops.services.refusals import refuse
 
+LAST_OWNER = "A shop must keep at least one owner. Make someone else owner first."
+
 # Only write last_active_at when it is this stale: saves a write per request.
 TOUCH_RESOLUTION_SECONDS = 300
 
@@ -37,6 +39,7 @@ def end_sessions_of_role(*, role: Role, actor: Membership) -> int:
     return sum(_end_sessions(member, actor) for member in members)
 
 
+@tenancy.shop_service
 def member_change_role(
     *, actor: Membership, shop: Shop, member: Membership, role: Role
 ) -> Membership:
@@ -55,7 +58,7 @@ def member_change_role(
     if member.role_id == role.pk:
         return member
     if member.role.key == roles.OWNER and _owners(shop) <= 1:
-        raise DomainError("A shop must keep at least one owner. Make someone else owner first.")
+        refuse(actor=actor, shop=shop, reason="last owner", target=target, message=LAST_OWNER)
     lowered = bool(member.role.code_set - role.code_set)
     before = member.role
     with transaction.atomic():
@@ -76,6 +79,7 @@ def member_change_role(
     return member
 
 
+@tenancy.shop_service
 def member_remove(*, actor: Membership, shop: Shop, member: Membership) -> None:
     """Remove a member (or leave the shop, when actor is member). Their sessions end at once."""
     target = ("membership", str(member.pk))
@@ -84,7 +88,7 @@ def member_remove(*, actor: Membership, shop: Shop, member: Membership) -> None:
         if problem:
             refuse(actor=actor, shop=shop, reason=problem, target=target, message=problem)
     if member.role.key == roles.OWNER and _owners(shop) <= 1:
-        raise DomainError("A shop must keep at least one owner. Make someone else owner first.")
+        refuse(actor=actor, shop=shop, reason="last owner", target=target, message=LAST_OWNER)
     with transaction.atomic():
         ended = _end_sessions(member, actor)
         record(
@@ -98,6 +102,7 @@ def member_remove(*, actor: Membership, shop: Shop, member: Membership) -> None:
         member.delete()
 
 
+@tenancy.shop_service
 def member_set_access_end(
     *, actor: Membership, shop: Shop, member: Membership, ends_at: datetime | None
 ) -> Membership:
@@ -153,6 +158,7 @@ def access_expire_due() -> int:
     return len(due)
 
 
+@tenancy.shop_service
 def ownership_transfer(
     *, actor: Membership, shop: Shop, new_owner: Membership, stay_owner: bool
 ) -> Membership:

@@ -215,7 +215,9 @@ def test_removing_a_member_ends_their_sessions_at_once(make_shop, add_member, si
     assert UserSession.objects.filter(user=member.user).exists()
     services.member_remove(actor=owner, shop=shop, member=member)
     assert not UserSession.objects.filter(user=member.user).exists()
-    assert browser.get("/").status_code == 302  # signed out
+    response = browser.get("/account/activity/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")  # signed out
 
 
 @pytest.mark.django_db(transaction=True)
