@@ -51,6 +51,19 @@ def shop_by_slug(*, slug: str) -> Shop | None:
     return Shop.objects.filter(slug=slug).first() if slug and len(slug) <= 50 else None
 
 
+# Lookups by id go through the scoped managers: another shop's id is simply not found.
+def member_by_id(member_id: object) -> Membership | None:
+    return Membership.objects.select_related("user", "role").filter(pk=member_id).first()
+
+
+def role_by_id(role_id: object) -> Role | None:
+    return Role.objects.filter(pk=role_id).first()
+
+
+def invitation_by_id(invitation_id: object) -> Invitation | None:
+    return Invitation.objects.select_related("role").filter(pk=invitation_id).first()
+
+
 def roles_of_shop() -> list[Role]:
     return list(Role.objects.order_by("-builtin", "name"))
 

@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from sellsafe.core.errors import DomainError
-from sellsafe.shops import access
+from sellsafe.shops import access, selectors
 from sellsafe.shops.models import Invitation, Membership, Role, Shop
 
 NOT_FOUND = "Page not found."
@@ -64,21 +64,18 @@ def show_error(request: HttpRequest, error: DomainError, form: Form | None = Non
 
 
 def member_or_404(member_id: Any) -> Membership:
-    member = Membership.objects.select_related("user", "role").filter(pk=member_id).first()
-    if member is None:
-        raise Http404(NOT_FOUND)
-    return member
+    return _or_404(selectors.member_by_id(member_id))
 
 
 def role_or_404(role_id: Any) -> Role:
-    role = Role.objects.filter(pk=role_id).first()
-    if role is None:
-        raise Http404(NOT_FOUND)
-    return role
+    return _or_404(selectors.role_by_id(role_id))
 
 
 def invitation_or_404(invitation_id: Any) -> Invitation:
-    invitation = Invitation.objects.select_related("role").filter(pk=invitation_id).first()
-    if invitation is None:
+    return _or_404(selectors.invitation_by_id(invitation_id))
+
+
+def _or_404[T](found: T | None) -> T:
+    if found is None:
         raise Http404(NOT_FOUND)
-    return invitation
+    return found
