@@ -67,3 +67,13 @@ def reauthenticate():
         return client.post("/accounts/reauthenticate/", {"password": password})
 
     return do
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared_cache(settings):
+    """Rate limits and TOTP replay memory live in the shared cache. The database cache is rolled
+    back with each test; Redis is not, so tests that run against it start from an empty cache."""
+    if "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        from django.core.cache import cache
+
+        cache.clear()

@@ -354,8 +354,10 @@ def run_postgresql(args: argparse.Namespace, url: str) -> dict[str, Any]:
 
 def print_table(results: list[dict[str, Any]]) -> None:
     print("\nWrites (one transaction per event, single writer)")
-    print(f"{'database':<11} {'record()/s':>11} {'plain/s':>9} {'record ms':>10} {'plain ms':>9} "
-          f"{'ratio':>6}")
+    print(
+        f"{'database':<11} {'record()/s':>11} {'plain/s':>9} {'record ms':>10} {'plain ms':>9} "
+        f"{'ratio':>6}"
+    )
     for r in results:
         w = r["writes"]
         print(
@@ -363,8 +365,10 @@ def print_table(results: list[dict[str, Any]]) -> None:
             f"{w['record_ms']:>10.3f} {w['plain_insert_ms']:>9.3f} {w['ratio']:>6.2f}"
         )
     print("\nVerify (one chain, streamed)")
-    print(f"{'database':<11} {'events':>10} {'verify s':>9} {'s/million':>10} {'events/s':>10} "
-          f"{'scan/s':>10} {'hash-only/s':>12} {'scan:verify':>12}")
+    print(
+        f"{'database':<11} {'events':>10} {'verify s':>9} {'s/million':>10} {'events/s':>10} "
+        f"{'scan/s':>10} {'hash-only/s':>12} {'scan:verify':>12}"
+    )
     for r in results:
         v = r["verify"]
         print(
@@ -389,8 +393,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     results = []
     for kind in kinds:
-        print(f"[audit_chain] {kind}: {args.writes} writes each way, "
-              f"{args.verify_events:,} events to verify", flush=True)
+        print(
+            f"[audit_chain] {kind}: {args.writes} writes each way, "
+            f"{args.verify_events:,} events to verify",
+            flush=True,
+        )
         if kind == "postgresql":
             if not url:
                 raise SystemExit("postgresql needs DATABASE_URL")

@@ -9,9 +9,10 @@ of client threads sign in: GET /accounts/login/, then POST the password, which m
 /accounts/2fa/authenticate/ (one Argon2id verification). Rate limits stay on: every user has its
 own X-Forwarded-For address and signs in at most a few times.
 
-The reference, measured in the same run before and after the load with the gunicorn stopped, is
-Argon2id verifications per second of a hash the app stored, with argon2-cffi directly in
---processes processes (bench/argon2_cost.py): the ceiling for password sign-ins on this machine.
+The reference is Argon2id verifications per second of a hash the app stored, with argon2-cffi
+directly in --processes processes (bench/argon2_cost.py): the ceiling for password sign-ins on this
+machine. It is measured in the same run, in slices of about two seconds before, between and after
+--rounds slices of the load (gunicorn idle meanwhile), so that drift on the machine hits both.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,7 +37,7 @@ import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 from http.cookies import SimpleCookie
@@ -54,6 +56,8 @@ CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
 USER_AGENT = "sellsafe-bench/1 (login_throughput)"
 WARMUP_SIGN_INS = 4
 MAX_SIGN_INS_PER_USER = 10  # allauth allows 30 sign-ins a minute per address: stay well below
+NOISY_OTHER_CPU = 0.05  # other work above this share of the machine during the load skews the run
+NOISY_REFERENCE_DRIFT = 0.2  # and so does a reference whose slices spread more than this
 
 
 # --- Setup: data dir, database, users --------------------------------------------------------------
@@ -316,12 +320,25 @@ def warm_up(port: int, users: list[tuple[str, str]]) -> None:
 # --- Reference and report -----------------------------------------------------------------------------
 
 
-def reference(params: Params, encoded: str, processes: int) -> tuple[float, Single]:
-    """Verifications per second of the app's stored hash, `processes` processes at once (~4 s),
-    and the cost of one verification in one process."""
-    one = single(params, rounds=5)
-    per_process = max(10, round(4000 / one.verify_ms))
-    return parallel(params, encoded, processes, per_process), one
+@dataclass(frozen=True)
+class Reference:
+    """Argon2id verifications of a hash the app stored, with argon2-cffi directly."""
+
+    params: Params
+    encoded: str
+    processes: int
+    per_process: int  # verifications per process in one slice (about two seconds)
+
+    def slice(self) -> float:
+        """Verifications per second with `processes` processes verifying at once."""
+        return parallel(self.params, self.encoded, self.processes, self.per_process)
+
+
+def calibrate(params: Params, encoded: str, processes: int) -> tuple[Reference, Single]:
+    """The cost of one verification in one process, and a reference sized from it."""
+    one = single(params, rounds=10)
+    per_process = max(5, round(2000 / one.verify_ms))
+    return Reference(params, encoded, processes, per_process), one
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -365,7 +382,7 @@ def print_table(report: dict[str, Any]) -> None:
         ("errors (not 302 to 2FA)", f"{result['errors']} {result['error_kinds'] or ''}".strip()),
         (
             f"reference verifies/s ({ref['processes']} procs)",
-            f"{ref['verifies_per_s']:.1f} (before {ref['before']:.1f}, after {ref['after']:.1f})",
+            f"{ref['verifies_per_s']:.1f} (slices {', '.join(f'{v:.1f}' for v in ref['slices'])})",
         ),
         ("one verify, 1 process", f"{ref['verify_ms']:.1f} ms (CPU {ref['verify_cpu_ms']:.1f} ms)"),
         ("ratio sign-ins/s / reference", f"{report['ratio']:.2f}"),
@@ -378,6 +395,10 @@ def print_table(report: dict[str, Any]) -> None:
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"  {label:<{width}}  {value}")
+    if report["noisy"]:
+        print(
+            "\n  NOISY RUN: other work shared the machine; rerun on a quiet one before comparing."
+        )
 
 
 def _ms(value: float | None) -> str:
@@ -409,6 +430,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--processes", type=int, default=2, help="processes for the reference")
+    parser.add_argument("--rounds", type=int, default=4, help="load slices between references")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON result file")
     parser.add_argument("--create-users", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--prefix", default="bench", help=argparse.SUPPRESS)
@@ -418,47 +440,67 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-@dataclass(frozen=True)
+@dataclass
 class LoadRun:
-    outcomes: list[Outcome]
-    wall_s: float
-    server_cpu_s: float | None  # gunicorn master and workers
-    client_cpu_s: float  # this process: the client threads
-    other_cpu_s: float | None  # everything else on the machine, including hypervisor steal
+    """Load slices and reference slices, alternated so that drift on the machine hits both."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    wall_s: float = 0.0  # load slices only
+    server_cpu_s: float | None = 0.0  # gunicorn master and workers
+    client_cpu_s: float = 0.0  # this process: the client threads
+    other_cpu_s: float | None = 0.0  # everything else on the machine, including hypervisor steal
+    reference: list[float] = field(default_factory=list)  # verifications/s, one per slice
+
+    def add_slice(
+        self, port: int, server_pid: int, jobs: list[tuple[str, str]], args: argparse.Namespace
+    ) -> None:
+        busy, server, client = machine_busy_seconds(), cpu_seconds(server_pid), time.process_time()
+        outcomes, wall_s = load(port, jobs, args.seconds - self.wall_s, args.clients)
+        busy_after, server_after = machine_busy_seconds(), cpu_seconds(server_pid)
+        client_s = time.process_time() - client
+        self.outcomes += outcomes
+        self.wall_s += wall_s
+        self.client_cpu_s += client_s
+        if self.server_cpu_s is None or server is None or server_after is None:
+            self.server_cpu_s = self.other_cpu_s = None
+            return
+        self.server_cpu_s += server_after - server
+        if self.other_cpu_s is None or busy is None or busy_after is None:
+            self.other_cpu_s = None
+            return
+        self.other_cpu_s += max(busy_after - busy - (server_after - server) - client_s, 0.0)
 
 
-def serve_and_load(args: argparse.Namespace, data_dir: Path, prefix: str) -> LoadRun:
+def serve_and_load(
+    args: argparse.Namespace, data_dir: Path, prefix: str, reference: Reference
+) -> LoadRun:
     users = [(email_of(prefix, i), address_of(i)) for i in range(args.users + WARMUP_SIGN_INS)]
     jobs = [users[i % args.users] for i in range(args.sign_ins)]
+    size = math.ceil(len(jobs) / args.rounds)
     port = free_port()
+    measured = LoadRun()
     step(f"starting gunicorn ({args.workers} workers) and warming up")
     with gunicorn(data_dir, port, args.workers) as server:
         warm_up(port, users[args.users :])
-        step(f"signing in on 127.0.0.1:{port} with {args.clients} clients")
-        busy, server_cpu, client_cpu = (
-            machine_busy_seconds(),
-            cpu_seconds(server.pid),
-            time.process_time(),
-        )
-        outcomes, wall_s = load(port, jobs, args.seconds, args.clients)
-        busy_after, server_after = machine_busy_seconds(), cpu_seconds(server.pid)
-        client_cpu = time.process_time() - client_cpu
-    if not all(outcome.ok for outcome in outcomes):
+        step(f"{args.rounds} rounds: reference, then sign-ins with {args.clients} clients")
+        measured.reference.append(reference.slice())
+        for start in range(0, len(jobs), size):
+            if measured.wall_s >= args.seconds:
+                break
+            measured.add_slice(port, server.pid, jobs[start : start + size], args)
+            measured.reference.append(reference.slice())
+            print(f"  {len(measured.outcomes)} sign-ins in {measured.wall_s:.1f} s", flush=True)
+    if not all(outcome.ok for outcome in measured.outcomes):
         log = (data_dir / "gunicorn.log").read_text(errors="replace")
         print(f"some sign-ins failed; the end of the gunicorn log:\n{log[-2000:]}")
-    server_s = other_s = None
-    if server_cpu is not None and server_after is not None:
-        server_s = server_after - server_cpu
-        if busy is not None and busy_after is not None:
-            other_s = max(busy_after - busy - server_s - client_cpu, 0.0)
-    return LoadRun(outcomes, wall_s, server_s, client_cpu, other_s)
+    return measured
 
 
 def build_report(
-    args: argparse.Namespace, params: Params, before: float, after: float, one: Single, run: LoadRun
+    args: argparse.Namespace, params: Params, one: Single, run: LoadRun
 ) -> dict[str, Any]:
     result = summarize(run.outcomes, run.wall_s)
-    ceiling = (before + after) / 2
+    ceiling = statistics.mean(run.reference)
     completed = max(result["completed"], 1)
     server_ms = None if run.server_cpu_s is None else run.server_cpu_s * 1000 / completed
     machine_s = run.wall_s * (os.cpu_count() or 1)
@@ -473,12 +515,12 @@ def build_report(
         "workers": args.workers,
         "clients": args.clients,
         "limits": {"sign_ins": args.sign_ins, "seconds": args.seconds},
+        "rounds": args.rounds,
         "result": result,
         "reference": {
             "processes": args.processes,
             "verifies_per_s": round(ceiling, 2),
-            "before": round(before, 2),
-            "after": round(after, 2),
+            "slices": [round(value, 2) for value in run.reference],
             "verify_ms": round(one.verify_ms, 2),
             "verify_cpu_ms": round(one.verify_cpu_ms, 2),
         },
@@ -498,6 +540,12 @@ def build_report(
     }
 
 
+def is_noisy(report: dict[str, Any]) -> bool:
+    ref, other = report["reference"], report["other_cpu_share_during_load"]
+    drift = (max(ref["slices"]) - min(ref["slices"])) / max(ref["verifies_per_s"], 1e-9)
+    return drift > NOISY_REFERENCE_DRIFT or (other is not None and other > NOISY_OTHER_CPU)
+
+
 def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
     prefix = f"bench{os.getpid()}-{int(time.time())}"  # unique, for a reused PostgreSQL database
     step(f"setting up {args.users + WARMUP_SIGN_INS} users in {data_dir}")
@@ -505,14 +553,13 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
     if not app["rate_limits"]:
         raise RuntimeError("allauth rate limits are off: this benchmark measures them on")
     params, encoded = params_from(app)
-    step("measuring the reference (before)")
-    before, _ = reference(params, encoded, args.processes)
+    step("measuring one verification")
+    reference, one = calibrate(params, encoded, args.processes)
     load_before = os.getloadavg()
-    loaded = serve_and_load(args, data_dir, prefix)
+    loaded = serve_and_load(args, data_dir, prefix, reference)
     load_after = os.getloadavg()
-    step("measuring the reference (after)")
-    after, one = reference(params, encoded, args.processes)
-    report = build_report(args, params, before, after, one, loaded)
+    report = build_report(args, params, one, loaded)
+    report["noisy"] = is_noisy(report)
     report["rate_limits"] = app["rate_limits"]
     report["load_before"] = [round(x, 2) for x in load_before]
     report["load_after"] = [round(x, 2) for x in load_after]

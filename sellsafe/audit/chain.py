@@ -24,14 +24,18 @@ the first broken link; it never loads a chain into memory.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from django.db import connections, router, transaction
 
 from sellsafe.audit.models import (
     ACCOUNT_CHAIN,
@@ -93,18 +97,21 @@ def canonical_ip(value: object) -> str | None:
     if not value:
         return None
     text = str(value)
+    if ":" not in text:
+        # A valid IPv4 address has one spelling (ipaddress refuses leading zeros), and anything
+        # else is kept as it is: either way the text is its canonical form.
+        return text
+    return _canonical_ipv6(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_ipv6(text: str) -> str:
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
         return text
-    if address.version == 4:
-        return str(address)
     packed = address.packed
     return ":".join(packed[i : i + 2].hex() for i in range(0, 16, 2))
-
-
-def _id(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 def canonical(row: Sequence[Any]) -> bytes:
@@ -135,12 +142,12 @@ def canonical(row: Sequence[Any]) -> bytes:
         "chain": chain,
         "seq": seq,
         "occurred_at": format_time(occurred_at),
-        "shop": _id(shop_id),
+        "shop": None if shop_id is None else str(shop_id),
         "actor_type": actor_type,
-        "actor_user": _id(actor_user_id),
+        "actor_user": None if actor_user_id is None else str(actor_user_id),
         "actor_token": actor_token_id,
-        "on_behalf_of": _id(on_behalf_of_id),
-        "subject_user": _id(subject_user_id),
+        "on_behalf_of": None if on_behalf_of_id is None else str(on_behalf_of_id),
+        "subject_user": None if subject_user_id is None else str(subject_user_id),
         "action": action,
         "target_type": target_type,
         "target_id": target_id,
@@ -161,22 +168,39 @@ def link(prev_hash: str, content: bytes) -> str:
 # --- Writing: the chain head ------------------------------------------------------------------
 
 
-def lock_head(chain: str) -> AuditChainHead:
-    """Lock the chain's head row (creating it on first use) for the rest of the transaction.
+def lock_head(chain: str) -> tuple[int, str]:
+    """Lock the chain's head row (creating it on first use) for the rest of the transaction and
+    return its (seq, hash).
 
-    PostgreSQL: SELECT ... FOR UPDATE serialises writers of one chain. SQLite ignores FOR UPDATE;
+    PostgreSQL: SELECT ... FOR UPDATE serialises writers of one chain. SQLite has no FOR UPDATE;
     its writers are already serialised by BEGIN IMMEDIATE (transaction_mode=IMMEDIATE). Two first
     writers of a new chain both INSERT ... ON CONFLICT DO NOTHING: the second waits for the first
-    to commit, inserts nothing and then locks the row the first one wrote.
+    to commit, inserts nothing and then locks the row the first one wrote. Plain SQL: this runs
+    on every audited write, and the ORM's query building costs more than the query here.
     """
-    heads = AuditChainHead.objects.select_for_update()
-    head = heads.filter(chain=chain).first()
-    if head is None:
-        AuditChainHead.objects.bulk_create(
-            [AuditChainHead(chain=chain, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True
-        )
-        head = heads.get(chain=chain)
-    return head
+    connection = connections[router.db_for_write(AuditChainHead)]
+    sql = _LOCK_SQL + (" FOR UPDATE" if connection.features.has_select_for_update else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [chain])
+        row = cursor.fetchone()
+        if row is None:
+            AuditChainHead.objects.bulk_create(
+                [AuditChainHead(chain=chain, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True
+            )
+            cursor.execute(sql, [chain])
+            row = cursor.fetchone()
+    return int(row[0]), str(row[1])
+
+
+def advance_head(chain: str, *, seq: int, hash: str) -> None:
+    """Record the chain's new last event (the row is locked by lock_head in this transaction)."""
+    connection = connections[router.db_for_write(AuditChainHead)]
+    with connection.cursor() as cursor:
+        cursor.execute(_ADVANCE_SQL, [seq, hash, chain])
+
+
+_LOCK_SQL = "SELECT seq, hash FROM audit_chain_head WHERE chain = %s"
+_ADVANCE_SQL = "UPDATE audit_chain_head SET seq = %s, hash = %s WHERE chain = %s"
 
 
 # --- Verification ----------------------------------------------------------------------------
@@ -240,6 +264,34 @@ def verify_chain(
 ) -> ChainReport:
     """Walk one chain in seq order and report the first event that was changed, removed or
     reordered. `lookup`: seqs whose stored hash to remember in `report.seen`."""
+    with _snapshot():
+        return _verify_chain(chain, chunk_size, set(lookup), list(trusted_keys))
+
+
+@contextmanager
+def _snapshot() -> Iterator[None]:
+    """PostgreSQL: one REPEATABLE READ, read-only transaction per chain, so the checkpoint, the
+    events and the head are read from one snapshot, and the cursor streams (outside a
+    transaction Django's server-side cursor is WITH HOLD, which PostgreSQL materialises first).
+    SQLite: no transaction (it would take the write lock); each read is checked against what
+    concurrent writers and prunes can do (see _verify_chain)."""
+    connection = connections[router.db_for_read(AuditEvent)]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(using=connection.alias):
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _head(chain: str) -> tuple[int, str] | None:
+    return AuditChainHead.objects.filter(chain=chain).values_list("seq", "hash").first()
+
+
+def _verify_chain(
+    chain: str, chunk_size: int, wanted: set[int], trusted_keys: list[str]
+) -> ChainReport:
     report = ChainReport(chain)
     expected, prev, problem = start_of(chain, trusted_keys=trusted_keys)
     report.pruned_through = expected - 1
@@ -247,7 +299,10 @@ def verify_chain(
     if problem is not None:
         report.problem = problem
         return report
-    wanted = set(lookup)
+    # Read before the events: every event up to the head's seq committed before it.
+    head = _head(chain)
+    if head is not None:
+        wanted = wanted | {head[0]}
     rows = (
         AuditEvent.objects.filter(chain=chain)
         .order_by("seq")
@@ -257,6 +312,13 @@ def verify_chain(
     count = 0
     for row in rows:
         seq = row[_SEQ]
+        if not count and seq > expected:
+            # A prune may have committed since the checkpoint was read: start from its newest.
+            again, again_prev, again_problem = start_of(chain, trusted_keys=trusted_keys)
+            if again == seq and again_problem is None:
+                expected, prev = again, again_prev
+                report.pruned_through = expected - 1
+                report.start_hash = report.last_hash = prev
         problem = _check(chain, row, expected, prev)
         if problem is not None:
             report.problem = problem
@@ -264,15 +326,15 @@ def verify_chain(
         prev = row[_HASH]
         expected = seq + 1
         count += 1
-        if wanted and seq in wanted:
+        if seq in wanted:
             report.seen[seq] = prev
+    report.events = count
     if count:
-        report.events = count
         report.first_seq = report.pruned_through + 1
         report.last_seq = expected - 1
         report.last_hash = prev
     if report.problem is None:
-        report.problem = _check_head(chain, report)
+        report.problem = _check_head(chain, report, head)
     return report
 
 
@@ -317,11 +379,11 @@ def _check(chain: str, row: Sequence[Any], expected: int, prev: str) -> Problem 
     return None
 
 
-def _check_head(chain: str, report: ChainReport) -> Problem | None:
-    head = AuditChainHead.objects.filter(chain=chain).values_list("seq", "hash").first()
+def _check_head(chain: str, report: ChainReport, head: tuple[int, str] | None) -> Problem | None:
+    """Compare the end of the chain with its head row, read before the events."""
     last_seq = report.last_seq if report.last_seq is not None else report.pruned_through
     if head is None:
-        if report.events:
+        if report.events and _head(chain) is None:
             return Problem(chain, None, None, "the chain has events but no head row")
         return None
     head_seq, head_hash = head
@@ -336,21 +398,25 @@ def _check_head(chain: str, report: ChainReport) -> Problem | None:
             f"the chain ends at seq {last_seq} but its head records seq {head_seq}: "
             f"the last event(s) ({missing}) were removed",
         )
-    if head_seq < last_seq:
-        return Problem(
-            chain,
-            last_seq,
-            None,
-            f"the chain goes on to seq {last_seq} past its head (seq {head_seq}): "
-            "events were appended without record()",
-        )
-    if head_hash != report.last_hash:
+    if head_seq > report.pruned_through and report.seen.get(head_seq) != head_hash:
         return Problem(
             chain,
             head_seq,
             None,
-            "the last event's hash differs from the one its head recorded: it was replaced",
+            f"the hash of event seq {head_seq} differs from the one its head recorded: "
+            "it was replaced",
         )
+    if head_seq < last_seq:
+        # Events past the head: appended by record() since the head was read, or forged.
+        now = _head(chain)
+        if now is None or now[0] < last_seq:
+            return Problem(
+                chain,
+                (now[0] if now else head_seq) + 1,
+                None,
+                f"the chain goes on to seq {last_seq} past its head (seq "
+                f"{now[0] if now else head_seq}): events were appended without record()",
+            )
     return None
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from sellsafe.audit import checkpoints, events
 from sellsafe.audit.chain import (
     CONTENT_COLUMNS,
+    advance_head,
     canonical,
     chain_key,
     chains,
@@ -33,7 +34,6 @@ from sellsafe.audit.chain import (
 from sellsafe.audit.models import (
     ACCOUNT_CHAIN,
     ActorType,
-    AuditChainHead,
     AuditEvent,
     AuditPrunePermit,
 )
@@ -149,22 +149,22 @@ def record(
         "device": device,
     }
     with transaction.atomic(savepoint=False):
-        head = lock_head(key)
-        seq = head.seq + 1
+        head_seq, head_hash = lock_head(key)
+        seq = head_seq + 1
         # Taken under the lock, so times never go backwards within a chain.
         occurred_at = timezone.now()
         values = {"id": event_id, "chain": key, "seq": seq, "occurred_at": occurred_at, **fields}
-        digest = link(head.hash, canonical([values[column] for column in CONTENT_COLUMNS]))
+        digest = link(head_hash, canonical([values[column] for column in CONTENT_COLUMNS]))
         event = AuditEvent.objects.create(
             id=event_id,
             chain=key,
             seq=seq,
             occurred_at=occurred_at,
-            prev_hash=head.hash,
+            prev_hash=head_hash,
             hash=digest,
             **fields,
         )
-        AuditChainHead.objects.filter(chain=key).update(seq=seq, hash=digest)
+        advance_head(key, seq=seq, hash=digest)
     return event
 
 

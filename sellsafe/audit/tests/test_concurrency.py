@@ -9,7 +9,7 @@ from sellsafe.audit import chain
 from sellsafe.audit.models import ACCOUNT_CHAIN, AuditEvent
 from sellsafe.audit.services import record
 
-THREADS = 8
+THREADS = 6
 PER_THREAD = 30
 
 
@@ -36,12 +36,33 @@ def test_concurrent_writers_keep_one_valid_chain(new_shop):
         finally:
             connections.close_all()
 
+    writing = threading.Event()
+    writing.set()
+    seen_problems = []
+    rounds = []
+
+    def verify_while_writing():
+        try:
+            while writing.is_set():
+                seen_problems.extend(chain.verify().problems)
+                rounds.append(1)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
     threads = [threading.Thread(target=write, args=(n,)) for n in range(THREADS)]
+    verifier = threading.Thread(target=verify_while_writing)
     for thread in threads:
         thread.start()
+    verifier.start()
     for thread in threads:
         thread.join()
+    writing.clear()
+    verifier.join()
     assert errors == []
+    assert seen_problems == []  # a live log verifies while it grows
+    assert rounds
     assert AuditEvent.objects.count() == THREADS * PER_THREAD
     for key in [ACCOUNT_CHAIN, *(str(shop.pk) for shop in shops)]:
         seqs = list(

@@ -1,6 +1,8 @@
 """`sellsafe audit verify` passes on an intact log and names the first changed, removed or
 reordered event; the triggers refuse UPDATE and DELETE through the ORM and through raw SQL."""
 
+import uuid
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -188,3 +190,38 @@ def test_inserting_a_forged_event_is_detected(log, audit):
     status, output = audit("verify", "--account")
     assert status == 1
     assert f"seq {last.seq + 1}" in output
+
+
+def test_a_well_forged_event_past_the_head_is_detected(log, audit):
+    """A forger who computes a correct hash but bypasses record() leaves the head behind."""
+    from sellsafe.audit import chain
+
+    last = log[ACCOUNT_CHAIN][-1]
+    values = AuditEvent.objects.filter(pk=last.pk).values(*chain.CONTENT_COLUMNS).get()
+    values.update(id=uuid.uuid4(), seq=last.seq + 1, action="auth.logout")
+    digest = chain.link(last.hash, chain.canonical([values[c] for c in chain.CONTENT_COLUMNS]))
+    AuditEvent.objects.bulk_create([AuditEvent(prev_hash=last.hash, hash=digest, **values)])
+    status, output = audit("verify", "--account")
+    assert status == 1
+    assert f"seq {last.seq + 1}: the chain goes on to seq {last.seq + 1} past its head" in output
+
+
+def test_events_appended_while_verifying_are_not_a_problem(log, monkeypatch):
+    """SQLite reads the head and the events in separate statements: record() may append in
+    between. The head is read first, and re-read when the events go past it."""
+    from sellsafe.audit import chain
+
+    events_ = log[ACCOUNT_CHAIN]
+    real_head = chain._head
+    calls = []
+
+    def stale_then_real(key):
+        calls.append(key)
+        if len(calls) == 1:
+            return events_[-2].seq, events_[-2].hash
+        return real_head(key)
+
+    monkeypatch.setattr(chain, "_head", stale_then_real)
+    report = chain.verify_chain(ACCOUNT_CHAIN)
+    assert report.problem is None and report.last_seq == events_[-1].seq
+    assert len(calls) == 2
