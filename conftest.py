@@ -77,3 +77,51 @@ def _fresh_shared_cache(settings):
         from django.core.cache import cache
 
         cache.clear()
+
+
+@pytest.fixture
+def make_shop(make_user):
+    """A shop with its owner (created through the real service): returns (shop, owner_membership)."""
+    from sellsafe.core import tenancy
+    from sellsafe.shops import services
+    from sellsafe.shops.models import Membership
+
+    counter = iter(range(1000))
+
+    def make(owner=None, slug=None, name=None):
+        n = next(counter)
+        owner = owner or make_user(email=f"owner{n}-{slug or 'x'}@example.com")
+        shop = services.shop_create(
+            actor=owner,
+            name=name or f"Shop {n}",
+            slug=slug or f"shop-{n}",
+            country="GB",
+            currency="GBP",
+            timezone="Europe/London",
+            contact_email=f"hello{n}@example.com",
+        )
+        with tenancy.scope(shop):
+            member = Membership.objects.select_related("role", "shop").get(user=owner)
+        member.user = owner  # keeps the test-only TOTP secret for sign_in
+        return shop, member
+
+    return make
+
+
+@pytest.fixture
+def add_member(make_user):
+    """Add a member with a role key directly (as if they had accepted an invitation)."""
+    from sellsafe.core import tenancy
+    from sellsafe.shops import roles
+    from sellsafe.shops.models import Membership, Role
+
+    def add(shop, role_key=roles.CATALOG, email=None):
+        user = make_user(email=email or f"{role_key}-{shop.slug}@example.com")
+        with tenancy.scope(shop):
+            role = Role.objects.get(key=role_key)
+            member = Membership.objects.create(shop=shop, user=user, role=role)
+            member = Membership.objects.select_related("role", "shop").get(pk=member.pk)
+        member.user = user  # keeps the test-only TOTP secret for sign_in
+        return member
+
+    return add

@@ -292,6 +292,11 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env_int("SELLSAFE_TRUSTED_PROXY_COUNT", 0)
 # locally may switch this off; production ignores the variable.
 SELLSAFE_REQUIRE_MFA = True if PRODUCTION else env_bool("SELLSAFE_REQUIRE_MFA", True)
 
+# --- Audit log ---------------------------------------------------------------------------------------
+# Events older than this are removed by `sellsafe audit prune` (a signed checkpoint keeps the chain
+# verifiable). Two years by default: long enough for most disputes and tax questions.
+SELLSAFE_AUDIT_RETENTION_DAYS = env_int("SELLSAFE_AUDIT_RETENTION_DAYS", 730)
+
 # --- Sessions -------------------------------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SELLSAFE_SESSION_IDLE_SECONDS = env_int("SELLSAFE_SESSION_IDLE_MINUTES", 30) * 60

@@ -462,10 +462,3 @@ def verify(
         for key in keys
     ]
     return Summary(reports, time.monotonic() - started)
-
-
-def iter_hashes(rows: Iterable[Sequence[Any]], prev: str = GENESIS_HASH) -> Iterator[str]:
-    """Hashes of consecutive events given their CONTENT_COLUMNS values (bulk loads, benchmarks)."""
-    for row in rows:
-        prev = link(prev, canonical(row))
-        yield prev

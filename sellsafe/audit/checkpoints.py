@@ -21,7 +21,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from sellsafe.audit.chain import ChainReport, Problem, Summary, format_time, verify
+from sellsafe.audit.chain import ChainReport, Problem, Summary, format_time
 from sellsafe.audit.models import AuditCheckpoint, AuditEvent
 from sellsafe.core.crypto import signing
 
@@ -159,16 +159,6 @@ def lookups(statements: Iterable[Statement]) -> dict[str, set[int]]:
     for statement in statements:
         wanted.setdefault(statement.chain, set()).add(statement.seq)
     return wanted
-
-
-def check(
-    statements: list[Statement], *, trusted_keys: Iterable[str] = (), chunk_size: int = 5000
-) -> tuple[Summary, list[Outcome]]:
-    """Verify the chains the statements name, and evaluate the statements against them."""
-    wanted = lookups(statements)
-    keys = list(trusted_keys)
-    summary = verify(sorted(wanted), lookups=wanted, trusted_keys=keys, chunk_size=chunk_size)
-    return summary, evaluate(statements, summary, trusted_keys=keys)
 
 
 def evaluate(

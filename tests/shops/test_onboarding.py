@@ -111,9 +111,7 @@ def test_home_lists_your_shops(make_shop, make_user, browser):
     assert "Security checkup" in page
 
 
-def test_shop_switcher_lists_your_shops_and_marks_the_current_one(
-    make_shop, make_user, browser, shop_context
-):
+def test_shop_switcher_lists_your_shops_and_marks_the_current_one(make_shop, make_user, browser):
     user = make_user()
     make_shop(owner=user, slug="first-shop", name="First shop")
     make_shop(owner=user, slug="second-shop", name="Second shop")

@@ -3,8 +3,6 @@
 
 import re
 
-import pytest
-
 from sellsafe.audit.models import AuditEvent
 from sellsafe.core import tenancy
 from sellsafe.shops import roles, services
@@ -22,7 +20,6 @@ def _assert_csp_clean(html, where):
     assert not re.search(r"\sstyle\s*=", html, re.IGNORECASE), where
 
 
-@pytest.mark.usefixtures("shop_context")
 def test_every_shop_page_is_csp_clean(make_shop, add_member, browser, reauthenticate):
     shop, owner = make_shop(slug="csp")
     member = add_member(shop, roles.CATALOG)
