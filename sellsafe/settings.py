@@ -117,6 +117,9 @@ INSTALLED_APPS = [
     "sellsafe.core",
     "sellsafe.audit",
     "sellsafe.shops",
+    "sellsafe.catalog",
+    "sellsafe.inventory",
+    "sellsafe.notifications",
     "sellsafe.accounts",
     "sellsafe.console",
     "sellsafe.demo",
@@ -379,6 +382,11 @@ else:
 SELLSAFE_DEV_MAILBOX = not PRODUCTION
 
 # --- Static files, i18n ---------------------------------------------------------------------------
+# Uploaded product images. Served only through the console's checked views, never as a public
+# directory: there is deliberately no MEDIA_URL route.
+MEDIA_ROOT = DATA_DIR / "media"
+SELLSAFE_IMAGE_MAX_BYTES = env_int("SELLSAFE_IMAGE_MAX_MB", 10) * 1024 * 1024
+SELLSAFE_IMAGE_MAX_PIXELS = 40_000_000
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]

@@ -34,6 +34,9 @@ class Shop(models.Model):
     ip_allowlist = models.TextField(
         blank=True, default="", help_text="IP ranges (CIDR), one per line; empty allows any."
     )
+    low_stock_default = models.PositiveIntegerField(
+        default=5, help_text="Warn when a variant's total stock falls below this many units."
+    )
 
     class Meta:
         db_table = "shops_shop"
