@@ -387,6 +387,11 @@ SELLSAFE_DEV_MAILBOX = not PRODUCTION
 MEDIA_ROOT = DATA_DIR / "media"
 SELLSAFE_IMAGE_MAX_BYTES = env_int("SELLSAFE_IMAGE_MAX_MB", 10) * 1024 * 1024
 SELLSAFE_IMAGE_MAX_PIXELS = 40_000_000
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+# DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) covers form fields only; the image size limit is enforced by
+# the upload view and its upload handler. Cap the request body at the proxy too (docs/deploy.md).
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]

@@ -55,6 +55,8 @@ class NoStoreMiddleware:
         if request.path.startswith("/static/"):
             return response
         user = getattr(request, "user", None)
+        if getattr(response, "sellsafe_private_cache", False):
+            return response  # a view that chose a private cache for its own bytes (product images)
         if request.path.startswith(NO_STORE_PREFIXES) or (user and user.is_authenticated):
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
