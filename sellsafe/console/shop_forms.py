@@ -19,6 +19,8 @@ from django.utils import timezone
 from sellsafe.audit import events as audit_events
 from sellsafe.audit.activity import ActivityFilters
 from sellsafe.audit.exports import LABELS as EXPORT_LABELS
+from sellsafe.catalog import events as catalog_events
+from sellsafe.inventory import events as inventory_events
 from sellsafe.shops import events as shop_events
 from sellsafe.shops import roles
 from sellsafe.shops.models import Membership, Role, Shop
@@ -28,6 +30,8 @@ from sellsafe.shops.permissions import PERMISSIONS
 ACTION_LABELS: dict[str, str] = {
     **audit_events.LABELS,
     **shop_events.LABELS,
+    **catalog_events.LABELS,
+    **inventory_events.LABELS,
     **EXPORT_LABELS,
 }
 MAX_ACCESS_END_DAYS = 5 * 366

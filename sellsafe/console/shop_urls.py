@@ -2,9 +2,10 @@
 @shop_view("permission.code") (tests/shops/test_shop_architecture.py checks it). Object ids are
 UUIDs: nothing in these URLs can be guessed or counted."""
 
-from django.urls import path
+from django.urls import include, path
 
 from sellsafe.console.views import (
+    notifications,
     shop_activity,
     shop_home,
     shop_roles,
@@ -44,4 +45,9 @@ urlpatterns = [
     path("activity/", shop_activity.activity, name="shop_activity"),
     path("activity/export/", shop_activity.activity_export_csv, name="shop_activity_export"),
     path("activity/<uuid:event_id>/", shop_activity.activity_event, name="shop_activity_event"),
+    # Catalog, images, inventory and notifications (issue 4)
+    path("products/", include("sellsafe.console.catalog_urls")),
+    path("products/<uuid:product_id>/images/", include("sellsafe.console.catalog_image_urls")),
+    path("inventory/", include("sellsafe.console.inventory_urls")),
+    path("notifications/", notifications.notification_list, name="shop_notifications"),
 ]

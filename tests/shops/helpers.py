@@ -35,3 +35,32 @@ def text(response):
 def plain(response):
     """The page's visible text only: tags removed, entities decoded, whitespace collapsed."""
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())))
+
+
+def catalog_object_ids(shop, owner, settings, tmp_path):
+    """A product (with its variant and a real stored image) and a stock location in `shop`, for
+    tests that fill every shop URL's path parameters with real ids."""
+    from sellsafe.catalog import image_services
+    from sellsafe.catalog.services import product_create
+    from sellsafe.inventory.services import location_create
+    from tests.catalog_images.helpers import encode, upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with tenancy.scope(shop):
+        product = product_create(
+            actor=owner,
+            shop=shop,
+            title="Victim vase",
+            variants=[{"sku": f"V-{shop.slug}", "price": "12.00"}],
+        )
+        variant = product.variants.get()
+        location = location_create(actor=owner, shop=shop, name="Back room", kind="warehouse")
+        image = image_services.image_add(
+            actor=owner, shop=shop, product=product, upload=upload(encode("JPEG"))
+        )
+    return {
+        "product_id": product.pk,
+        "variant_id": variant.pk,
+        "location_id": location.pk,
+        "image_id": image.pk,
+    }

@@ -9,7 +9,7 @@ import pytest
 from sellsafe.audit.models import AuditEvent
 from sellsafe.core import tenancy
 from sellsafe.shops import roles, services
-from tests.shops.helpers import role_of
+from tests.shops.helpers import catalog_object_ids, role_of
 from tests.shops.test_shop_architecture import shop_patterns
 
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -45,7 +45,7 @@ def _bodies():
 
 
 @pytest.fixture
-def own_shop(make_shop, add_member):
+def own_shop(make_shop, add_member, settings, tmp_path):
     shop, owner = make_shop(slug="mine")
     members = [add_member(shop, roles.CATALOG, email=f"c{n}@example.com") for n in range(2)]
     with tenancy.scope(shop):
@@ -58,6 +58,7 @@ def own_shop(make_shop, add_member):
         "invitation_id": invitation.pk,
         "role_id": role.pk,
         "event_id": AuditEvent.objects.filter(shop=shop).latest("seq").pk,
+        **catalog_object_ids(shop, owner, settings, tmp_path),
     }
     return shop, owner, ids
 

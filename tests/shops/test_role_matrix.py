@@ -70,13 +70,21 @@ def test_each_role_sees_exactly_the_pages_its_codes_allow(
 
 
 def test_matrix_covers_every_shop_page():
+    """Every page under /s/ is in one of the role matrices (this one, the catalog's, the
+    inventory's, or the image pages' in tests/catalog_images/test_views.py)."""
+    from sellsafe.console import catalog_image_urls
+    from tests.catalog.test_views import PAGES as CATALOG_PAGES
+    from tests.inventory.test_views import PAGES as INVENTORY_PAGES
     from tests.shops.test_shop_architecture import shop_patterns
 
-    assert {name for name, *_ in PAGES} | {
-        "shop_invitation_revoke",
-        "shop_member_role",
-        "shop_member_access_end",
-    } == {pattern.name for _route, pattern in shop_patterns()}
+    covered = (
+        {name for name, *_ in PAGES}
+        | {name for name, *_ in CATALOG_PAGES}
+        | {name for name, *_ in INVENTORY_PAGES}
+        | {pattern.name for pattern in catalog_image_urls.urlpatterns}
+        | {"shop_invitation_revoke", "shop_member_role", "shop_member_access_end"}
+    )
+    assert covered == {pattern.name for _route, pattern in shop_patterns()}
 
 
 def test_a_stranger_gets_the_same_404_as_a_member_without_the_permission(

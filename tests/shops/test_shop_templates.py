@@ -6,7 +6,7 @@ import re
 from sellsafe.audit.models import AuditEvent
 from sellsafe.core import tenancy
 from sellsafe.shops import roles, services
-from tests.shops.helpers import url
+from tests.shops.helpers import catalog_object_ids, url
 from tests.shops.test_shop_architecture import shop_patterns
 
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
@@ -20,7 +20,9 @@ def _assert_csp_clean(html, where):
     assert not re.search(r"\sstyle\s*=", html, re.IGNORECASE), where
 
 
-def test_every_shop_page_is_csp_clean(make_shop, add_member, browser, reauthenticate):
+def test_every_shop_page_is_csp_clean(
+    make_shop, add_member, browser, reauthenticate, settings, tmp_path
+):
     shop, owner = make_shop(slug="csp")
     member = add_member(shop, roles.CATALOG)
     with tenancy.scope(shop):
@@ -33,6 +35,7 @@ def test_every_shop_page_is_csp_clean(make_shop, add_member, browser, reauthenti
         "invitation_id": invitation.pk,
         "role_id": role.pk,
         "event_id": AuditEvent.objects.filter(shop=shop).latest("seq").pk,
+        **catalog_object_ids(shop, owner, settings, tmp_path),
     }
     client = browser(owner.user)
     reauthenticate(client)

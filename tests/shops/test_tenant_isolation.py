@@ -15,14 +15,14 @@ from sellsafe.audit.models import AuditEvent
 from sellsafe.core import tenancy
 from sellsafe.shops import events, roles, services
 from sellsafe.shops.models import Invitation, Membership, Role, Shop
-from tests.shops.helpers import role_of
+from tests.shops.helpers import catalog_object_ids, role_of
 from tests.shops.test_shop_architecture import shop_patterns
 
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
 @pytest.fixture
-def world(make_shop, add_member):
+def world(make_shop, add_member, settings, tmp_path):
     shop_a, owner_a = make_shop(slug="victim", name="Victim shop")
     member_a = add_member(shop_a, roles.FINANCE, email="finance-a@victim.example")
     with tenancy.scope(shop_a):
@@ -43,6 +43,7 @@ def world(make_shop, add_member):
         "role_id": role_a.pk,
         "event_id": event_a.pk,
         "owner_role_id": role_of(shop_a, roles.OWNER).pk,  # form input, not a path parameter
+        **catalog_object_ids(shop_a, owner_a, settings, tmp_path),
     }
     return shop_a, owner_a, member_a, shop_b, owner_b, ids_a
 

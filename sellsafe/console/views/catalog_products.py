@@ -1,0 +1,227 @@
+"""Products: the list (search, filters, keyset pages), a product, create and edit, the description
+preview. Thin: parse, call one service or selector, render. A refusal from a service is shown on
+the field it concerns and everything typed stays in the form."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_http_methods
+
+from sellsafe.catalog import selectors, services
+from sellsafe.catalog.markdown import MAX_LENGTH, render
+from sellsafe.catalog.models import MAX_OPTIONS, Product
+from sellsafe.catalog.selectors import ProductFilters
+from sellsafe.catalog.services import CatalogInvalid
+from sellsafe.console.catalog_forms import BulkForm, ProductForm, ProductListForm, VariantFormSet
+from sellsafe.console.shop_access import shop_view
+from sellsafe.console.views.shop_common import (
+    NOT_FOUND,
+    membership_of,
+    shop_of,
+    shop_redirect,
+    shop_render,
+    show_error,
+)
+from sellsafe.core import money
+from sellsafe.core.errors import DomainError
+
+VARIANT_PREFIX = "variants"
+
+
+def product_or_404(product_id: UUID) -> Product:
+    product = selectors.product_by_id(product_id)
+    if product is None:
+        raise Http404(NOT_FOUND)
+    return product
+
+
+@shop_view("catalog.view")
+@require_http_methods(["GET"])
+def product_list(request: HttpRequest) -> HttpResponse:
+    shop = shop_of(request)
+    form = ProductListForm(request.GET or None)
+    filters = ProductFilters()
+    cursor = ""
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        category = data.get("category")
+        filters = ProductFilters(
+            q=data.get("q") or "",
+            status=data.get("status") or "",
+            category=category.pk if category else None,
+            stock=data.get("stock") or "",
+            sort=data.get("sort") or "updated",
+        )
+        cursor = data.get("cursor") or ""
+    page = selectors.product_page(filters=filters, cursor=cursor, low_stock=shop.low_stock_default)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return shop_render(
+        request,
+        "console/catalog/product_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [
+                (row, _price_range(row.price_min, row.price_max, shop.currency))
+                for row in page.rows
+            ],
+            "query": query.urlencode(),
+            "bulk_form": BulkForm(),
+        },
+        status=200 if not form.is_bound or form.is_valid() else 400,
+    )
+
+
+def _price_range(low: int | None, high: int | None, currency: str) -> str:
+    if low is None or high is None:
+        return ""
+    if low == high:
+        return money.format_minor(low, currency)
+    return f"{money.format_minor(low, currency)} to {money.format_minor(high, currency)}"
+
+
+@shop_view("catalog.view")
+@require_http_methods(["GET"])
+def product_detail(request: HttpRequest, product_id: UUID) -> HttpResponse:
+    product = product_or_404(product_id)
+    currency = shop_of(request).currency
+    variants = list(product.variants.all())
+    stock = selectors.stock_by_variant([v.pk for v in variants])
+    rows = [
+        {
+            "variant": v,
+            "price": money.format_minor(v.price_minor, currency),
+            "compare_at": money.format_minor(v.compare_at_minor, currency),
+            "available": stock.get(v.pk, 0),
+        }
+        for v in variants
+    ]
+    return shop_render(
+        request, "console/catalog/product_detail.html", {"product": product, "rows": rows}
+    )
+
+
+def _initial(product: Product, currency: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    names = list(product.option_names) + [""] * MAX_OPTIONS
+    product_initial = {
+        "title": product.title,
+        "description": product.description,
+        "category": product.category_id,
+        "brand": product.brand,
+        "tags": ", ".join(product.tags),
+        "status": product.status,
+        "handle": product.handle,
+        **{f"option_{n + 1}": names[n] for n in range(MAX_OPTIONS)},
+    }
+    variants = []
+    for v in product.variants.all():
+        values = list(v.option_values) + [""] * MAX_OPTIONS
+        variants.append(
+            {
+                "id": v.pk,
+                "sku": v.sku,
+                "barcode": v.barcode,
+                "price": money.format_minor(v.price_minor, currency),
+                "compare_at": money.format_minor(v.compare_at_minor, currency),
+                "weight": v.weight_grams if v.weight_grams is not None else "",
+                **{f"option_{n + 1}": values[n] for n in range(MAX_OPTIONS)},
+            }
+        )
+    return product_initial, variants
+
+
+def _show_problems(
+    request: HttpRequest, error: DomainError, form: ProductForm, formset: Any
+) -> None:
+    problems = (
+        error.problems if isinstance(error, CatalogInvalid) else [(error.field, error.message)]
+    )
+    for field, message in problems:
+        if field and field.startswith(f"{VARIANT_PREFIX}-"):
+            _, index, name = field.split("-", 2)
+            forms = formset.forms
+            if index.isdigit() and int(index) < len(forms) and name in forms[int(index)].fields:
+                forms[int(index)].add_error(name, message)
+                continue
+            if index.isdigit() and int(index) < len(forms):
+                forms[int(index)].add_error(None, message)
+                continue
+        show_error(request, DomainError(message, field=field), form)
+
+
+def _edit(request: HttpRequest, product: Product | None) -> HttpResponse:
+    shop = shop_of(request)
+    template = "console/catalog/product_form.html"
+    if request.method != "POST":
+        if product is None:
+            form, formset = ProductForm(), VariantFormSet(prefix=VARIANT_PREFIX)
+        else:
+            initial, variants = _initial(product, shop.currency)
+            form = ProductForm(initial=initial)
+            formset = VariantFormSet(prefix=VARIANT_PREFIX, initial=variants)
+        context = {"form": form, "formset": formset, "product": product}
+        return shop_render(request, template, context)
+    form = ProductForm(request.POST)
+    formset = VariantFormSet(request.POST, prefix=VARIANT_PREFIX)
+    if form.is_valid() and formset.is_valid():
+        names = form.option_names()
+        variants = [
+            f.as_variant(len(names))
+            for f in formset.forms
+            if not f.cleaned_data.get("DELETE") and not f.is_blank()
+        ]
+        data = form.cleaned_data
+        fields: dict[str, Any] = {
+            "title": data["title"],
+            "description": data["description"],
+            "category": data["category"],
+            "brand": data["brand"],
+            "tags": form.tag_list(),
+            "status": data["status"],
+            "handle": data["handle"],
+            "option_names": names,
+            "variants": variants,
+        }
+        actor = membership_of(request)
+        try:
+            if product is None:
+                saved = services.product_create(actor=actor, shop=shop, **fields)
+            else:
+                saved = services.product_update(actor=actor, shop=shop, product=product, **fields)
+        except DomainError as error:
+            _show_problems(request, error, form, formset)
+        else:
+            messages.success(request, f"{saved.title} is saved.")
+            return shop_redirect(request, "catalog_product", saved.pk)
+    context = {"form": form, "formset": formset, "product": product}
+    return shop_render(request, template, context, status=400)
+
+
+@shop_view("catalog.edit")
+@require_http_methods(["GET", "POST"])
+def product_new(request: HttpRequest) -> HttpResponse:
+    return _edit(request, None)
+
+
+@shop_view("catalog.edit")
+@require_http_methods(["GET", "POST"])
+def product_edit(request: HttpRequest, product_id: UUID) -> HttpResponse:
+    return _edit(request, product_or_404(product_id))
+
+
+@shop_view("catalog.edit")
+@require_http_methods(["POST"])
+def description_preview(request: HttpRequest) -> HttpResponse:
+    """The description as the storefront will show it (htmx swaps it in below the editor)."""
+    text = request.POST.get("description", "")
+    too_long = len(text) > MAX_LENGTH
+    return shop_render(
+        request,
+        "console/catalog/_preview.html",
+        {"html": render(text), "too_long": too_long, "limit": MAX_LENGTH},
+    )
