@@ -21,6 +21,7 @@ from django.utils import timezone
 from sellsafe.accounts.models import User
 from sellsafe.accounts.services import anti_phishing_phrase_set
 from sellsafe.core import tenancy
+from sellsafe.demo.catalog import seed_catalog
 from sellsafe.shops import roles
 from sellsafe.shops import services as shop_services
 from sellsafe.shops.models import Membership, Role, Shop
@@ -103,6 +104,9 @@ def seed_shop(*, owner: User) -> Shop:
     invitation. Kept as it is when it exists."""
     shop = Shop.objects.filter(slug=DEMO_SHOP_SLUG).first()
     if shop is not None:
+        with tenancy.scope(shop):
+            owner_membership = Membership.objects.select_related("role").get(user=owner)
+        seed_catalog(shop=shop, owner=owner_membership)
         return shop
     shop = shop_services.shop_create(
         actor=owner,
@@ -135,6 +139,7 @@ def seed_shop(*, owner: User) -> Shop:
             email="new-packer@demo.sellsafe.test",
             role=Role.objects.get(key=roles.FULFILMENT),
         )
+    seed_catalog(shop=shop, owner=owner_membership)
     return shop
 
 
