@@ -19,6 +19,7 @@ from django.utils import timezone
 from sellsafe.audit import events as audit_events
 from sellsafe.audit.activity import ActivityFilters
 from sellsafe.audit.exports import LABELS as EXPORT_LABELS
+from sellsafe.catalog import csv_export, csv_import
 from sellsafe.catalog import events as catalog_events
 from sellsafe.inventory import events as inventory_events
 from sellsafe.shops import events as shop_events
@@ -31,6 +32,8 @@ ACTION_LABELS: dict[str, str] = {
     **audit_events.LABELS,
     **shop_events.LABELS,
     **catalog_events.LABELS,
+    **csv_export.LABELS,
+    **csv_import.LABELS,
     **inventory_events.LABELS,
     **EXPORT_LABELS,
 }

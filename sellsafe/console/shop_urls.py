@@ -46,6 +46,7 @@ urlpatterns = [
     path("activity/export/", shop_activity.activity_export_csv, name="shop_activity_export"),
     path("activity/<uuid:event_id>/", shop_activity.activity_event, name="shop_activity_event"),
     # Catalog, images, inventory and notifications (issue 4)
+    path("products/csv/", include("sellsafe.console.catalog_csv_urls")),
     path("products/", include("sellsafe.console.catalog_urls")),
     path("products/<uuid:product_id>/images/", include("sellsafe.console.catalog_image_urls")),
     path("inventory/", include("sellsafe.console.inventory_urls")),

@@ -35,7 +35,9 @@ def catalog_patterns():
         (route, p)
         for route, p in _walk(get_resolver())
         if route.startswith("s/<slug:shop_slug>/products/")
-        and "/images/" not in route  # the image pages have their own matrix (tests/catalog_images)
+        # Image and CSV pages have their own matrices (tests/catalog_images, tests/catalog_csv).
+        and "/images/" not in route
+        and "/csv/" not in route
     ]
 
 

@@ -40,7 +40,12 @@ def plain(response):
 def catalog_object_ids(shop, owner, settings, tmp_path):
     """A product (with its variant and a real stored image) and a stock location in `shop`, for
     tests that fill every shop URL's path parameters with real ids."""
+    import uuid
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     from sellsafe.catalog import image_services
+    from sellsafe.catalog.csv_tasks import import_start
     from sellsafe.catalog.services import product_create
     from sellsafe.inventory.services import location_create
     from tests.catalog_images.helpers import encode, upload
@@ -58,7 +63,17 @@ def catalog_object_ids(shop, owner, settings, tmp_path):
         image = image_services.image_add(
             actor=owner, shop=shop, product=product, upload=upload(encode("JPEG"))
         )
+        # A queued CSV import job (its task runs on commit, which these tests never reach).
+        job_id = import_start(
+            actor=owner,
+            shop=shop,
+            upload=SimpleUploadedFile("stock.csv", b"sku,price\r\nV-x,1.00\r\n"),
+            file_name="stock.csv",
+            valid_only=False,
+            reauthenticated=False,
+        )
     return {
+        "job_id": uuid.UUID(job_id),
         "product_id": product.pk,
         "variant_id": variant.pk,
         "location_id": location.pk,

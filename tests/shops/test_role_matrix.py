@@ -74,12 +74,14 @@ def test_matrix_covers_every_shop_page():
     inventory's, or the image pages' in tests/catalog_images/test_views.py)."""
     from sellsafe.console import catalog_image_urls
     from tests.catalog.test_views import PAGES as CATALOG_PAGES
+    from tests.catalog_csv.test_views import PAGES as CSV_PAGES
     from tests.inventory.test_views import PAGES as INVENTORY_PAGES
     from tests.shops.test_shop_architecture import shop_patterns
 
     covered = (
         {name for name, *_ in PAGES}
         | {name for name, *_ in CATALOG_PAGES}
+        | {name for name, *_ in CSV_PAGES}
         | {name for name, *_ in INVENTORY_PAGES}
         | {pattern.name for pattern in catalog_image_urls.urlpatterns}
         | {"shop_invitation_revoke", "shop_member_role", "shop_member_access_end"}

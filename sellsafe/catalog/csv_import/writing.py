@@ -1,0 +1,307 @@
+"""Writing a checked plan: bulk inserts and updates in batches, stock counts through the
+inventory service, price changes audited per product like product_update, and one
+`catalog.imported` event per import with the counts and the file's SHA-256."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from sellsafe.audit.services import record
+from sellsafe.catalog import events
+from sellsafe.catalog.csv_import.planning import Plan, PlannedProduct
+from sellsafe.catalog.markdown import render
+from sellsafe.catalog.models import Product, Variant
+from sellsafe.catalog.services.bulk import REAUTH_DROP, REAUTH_PRODUCTS
+from sellsafe.catalog.services.common import AUDIT_LIST_MAX
+from sellsafe.core.errors import DomainError
+from sellsafe.inventory.models import MovementReason
+from sellsafe.inventory.services import stock_adjust
+from sellsafe.shops.models import Membership, Shop
+
+CATALOG_IMPORTED = "catalog.imported"
+LABELS: dict[str, str] = {CATALOG_IMPORTED: "Catalog imported from CSV"}
+BATCH = 500
+STOCK_NOTE = "CSV import"
+_PRODUCT_FIELDS = (
+    "title",
+    "description",
+    "description_html",
+    "category",
+    "brand",
+    "tags",
+    "status",
+    "option_names",
+    "updated_at",
+)
+_VARIANT_FIELDS = (
+    "barcode",
+    "price_minor",
+    "compare_at_minor",
+    "option_values",
+    "weight_grams",
+    "position",
+)
+
+
+@dataclass
+class Counts:
+    products_created: int = 0
+    products_updated: int = 0
+    products_unchanged: int = 0
+    variants_created: int = 0
+    variants_updated: int = 0
+    stock_counted: int = 0
+    prices_changed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def price_lines(planned: PlannedProduct) -> list[dict[str, Any]]:
+    lines = []
+    for index, old in planned.existing.items():
+        new = planned.data.variants[index]
+        if old.price_minor != new.price_minor or old.compare_at_minor != new.compare_at_minor:
+            lines.append(
+                {
+                    "variant": str(old.pk),
+                    "sku": old.sku,
+                    "price": {"before": old.price_minor, "after": new.price_minor},
+                    "compare_at": {"before": old.compare_at_minor, "after": new.compare_at_minor},
+                }
+            )
+    return lines
+
+
+def needs_reauthentication(plan: Plan) -> bool:
+    """The bulk price change rule: more than REAUTH_PRODUCTS products with new prices, or any
+    price falling by more than REAUTH_DROP, needs a recent re-authentication."""
+    changed = 0
+    for planned in plan.products:
+        lines = price_lines(planned)
+        if lines:
+            changed += 1
+        for line in lines:
+            before, after = line["price"]["before"], line["price"]["after"]
+            if before and after < before * (1 - REAUTH_DROP):
+                return True
+    return changed > REAUTH_PRODUCTS
+
+
+def _apply_product_fields(product: Product, planned: PlannedProduct, now: Any) -> bool:
+    data = planned.data
+    new = {
+        "title": data.title,
+        "description": data.description,
+        "category_id": data.category.pk if data.category else None,
+        "brand": data.brand,
+        "tags": data.tags,
+        "status": data.status,
+        "option_names": data.option_names,
+    }
+    changed = any(getattr(product, name) != value for name, value in new.items())
+    if changed:
+        if product.description != data.description:
+            product.description_html = render(data.description)
+        for name, value in new.items():
+            setattr(product, name, value)
+        product.updated_at = now
+    return changed
+
+
+def _apply_variant_fields(variant: Variant, planned: PlannedProduct, index: int) -> bool:
+    v = planned.data.variants[index]
+    new = {
+        "barcode": v.barcode,
+        "price_minor": v.price_minor,
+        "compare_at_minor": v.compare_at_minor,
+        "option_values": v.option_values,
+        "weight_grams": v.weight_grams,
+        "position": index,
+    }
+    changed = any(getattr(variant, name) != value for name, value in new.items())
+    for name, value in new.items():
+        setattr(variant, name, value)
+    return changed
+
+
+class _Writer:
+    def __init__(self, *, actor: Membership, shop: Shop, plan: Plan) -> None:
+        self.actor, self.shop, self.plan = actor, shop, plan
+        self.counts = Counts()
+        self.product_ids: list[str] = []
+
+    def batch(self, batch: list[PlannedProduct]) -> None:
+        shop, now = self.shop, timezone.now()
+        existing_ids = [p.product.pk for p in batch if p.product is not None]
+        locked = {
+            p.pk: p
+            for p in Product.objects.select_for_update().filter(pk__in=existing_ids).order_by("pk")
+        }
+        new_products: list[Product] = []
+        new_variants: list[Variant] = []
+        changed_products: list[Product] = []
+        changed_variants: list[Variant] = []
+        by_index: list[dict[int, Variant]] = []
+        # Before/after of every price, taken before the rows are changed in memory.
+        prices = [(planned, price_lines(planned)) for planned in batch]
+        for planned in batch:
+            data = planned.data
+            variants: dict[int, Variant] = {}
+            if planned.product is None:
+                product = Product(
+                    shop=shop,
+                    title=data.title,
+                    description=data.description,
+                    description_html=render(data.description),
+                    category=data.category,
+                    brand=data.brand,
+                    tags=data.tags,
+                    status=data.status,
+                    handle=planned.handle,
+                    option_names=data.option_names,
+                )
+                new_products.append(product)
+                self.counts.products_created += 1
+            else:
+                product = locked.get(planned.product.pk) or planned.product
+                product_changed = _apply_product_fields(product, planned, now)
+                variants_changed = False
+                for index, variant in planned.existing.items():
+                    if _apply_variant_fields(variant, planned, index):
+                        changed_variants.append(variant)
+                        self.counts.variants_updated += 1
+                        variants_changed = True
+                    variants[index] = variant
+                if product_changed or len(planned.existing) < len(data.variants):
+                    product.updated_at = now
+                    changed_products.append(product)
+                    self.counts.products_updated += 1
+                elif variants_changed:
+                    self.counts.products_updated += 1
+                else:
+                    self.counts.products_unchanged += 1
+            for index, v in enumerate(data.variants):
+                if index in planned.existing:
+                    continue
+                variant = Variant(
+                    shop=shop,
+                    product=product,
+                    sku=v.sku,
+                    barcode=v.barcode,
+                    price_minor=v.price_minor,
+                    compare_at_minor=v.compare_at_minor,
+                    option_values=v.option_values,
+                    weight_grams=v.weight_grams,
+                    position=index,
+                )
+                new_variants.append(variant)
+                variants[index] = variant
+                self.counts.variants_created += 1
+            by_index.append(variants)
+            self.product_ids.append(str(product.pk))
+        Product.objects.bulk_create(new_products, batch_size=BATCH)
+        Variant.objects.bulk_create(new_variants, batch_size=1000)
+        Product.objects.bulk_update(changed_products, _PRODUCT_FIELDS, batch_size=BATCH)
+        Variant.objects.bulk_update(changed_variants, _VARIANT_FIELDS, batch_size=1000)
+        for planned, lines in prices:
+            self._audit_prices(planned, lines)
+        for planned, variants in zip(batch, by_index, strict=True):
+            self._stock(planned, variants)
+
+    def _audit_prices(self, planned: PlannedProduct, lines: list[dict[str, Any]]) -> None:
+        if not lines or planned.product is None:
+            return
+        self.counts.prices_changed += len(lines)
+        record(
+            shop=self.shop,
+            action=events.PRICE_CHANGED,
+            actor=self.actor.user,
+            target_type="product",
+            target_id=str(planned.product.pk),
+            changes={
+                "prices": lines[:AUDIT_LIST_MAX],
+                "variant_count": len(lines),
+                "via": "csv import",
+            },
+        )
+
+    def _stock(self, planned: PlannedProduct, variants: dict[int, Variant]) -> None:
+        for index, location, count in planned.counts:
+            variant = variants[index]
+            current = self.plan.levels.get((variant.pk, location.pk), (0, 0))[0]
+            if index not in planned.existing and count == 0:
+                continue  # a new variant starts with nothing on hand
+            if index in planned.existing and count == current:
+                continue
+            stock_adjust(
+                actor=self.actor,
+                shop=self.shop,
+                variant=variant,
+                location=location,
+                set_to=count,
+                reason=MovementReason.COUNTED,
+                note=STOCK_NOTE,
+            )
+            self.counts.stock_counted += 1
+
+
+def apply_plan(
+    *,
+    actor: Membership,
+    shop: Shop,
+    plan: Plan,
+    all_or_nothing: bool,
+    summary: dict[str, Any],
+    progress: Callable[[str, int, int], None],
+) -> tuple[Counts, list[tuple[list[int], str]]]:
+    """Write the plan in batches. All or nothing: one transaction around every batch and the
+    summary event. Valid rows only: one transaction per batch, a batch that fails is reported
+    (its rows, the reason) and the others are kept. Returns the counts and the failed batches."""
+    writer = _Writer(actor=actor, shop=shop, plan=plan)
+    failed: list[tuple[list[int], str]] = []
+    products = plan.products
+    total = len(products)
+
+    def summarise() -> None:
+        record(
+            shop=shop,
+            action=CATALOG_IMPORTED,
+            actor=actor.user,
+            target_type="shop",
+            target_id=str(shop.pk),
+            changes={
+                **summary,
+                **writer.counts.as_dict(),
+                "products": writer.product_ids[:AUDIT_LIST_MAX],
+                "listed": min(len(writer.product_ids), AUDIT_LIST_MAX),
+            },
+        )
+
+    if all_or_nothing:
+        with transaction.atomic():
+            for start in range(0, total, BATCH):
+                writer.batch(products[start : start + BATCH])
+                progress("writing", min(start + BATCH, total), total)
+            summarise()
+        return writer.counts, failed
+    for start in range(0, total, BATCH):
+        batch = products[start : start + BATCH]
+        saved = (writer.counts.as_dict(), len(writer.product_ids))
+        try:
+            with transaction.atomic():
+                writer.batch(batch)
+        except (DatabaseError, DomainError) as error:
+            writer.counts = Counts(**saved[0])
+            del writer.product_ids[saved[1] :]
+            message = getattr(error, "message", "") or "A row changed while importing."
+            failed.append(([row for p in batch for row in p.rows], str(message)))
+        progress("writing", min(start + BATCH, total), total)
+    with transaction.atomic():
+        summarise()
+    return writer.counts, failed
