@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.http import HttpRequest
 
@@ -11,7 +9,8 @@ from sellsafe.accounts.models import User
 
 
 class SignupForm(forms.Form):
-    """Extra fields for allauth's sign-up form (ACCOUNT_FORMS['signup'] mixes this in)."""
+    """Extra fields for allauth's sign-up form (ACCOUNT_SIGNUP_FORM_CLASS: allauth's form derives
+    from this one)."""
 
     display_name = forms.CharField(
         max_length=150,
@@ -23,6 +22,3 @@ class SignupForm(forms.Form):
     def signup(self, request: HttpRequest, user: User) -> None:
         user.display_name = self.cleaned_data.get("display_name", "")
         user.save(update_fields=["display_name"])
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
