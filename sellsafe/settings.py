@@ -57,13 +57,25 @@ PRODUCTION = SELLSAFE_ENV == "production"
 
 
 def _dev_secret_file(name: str, make: Any) -> str:
-    """Read or create a development-only secret under var/ with 0600 permissions."""
+    """Read or create a development-only secret under var/ with 0600 permissions.
+
+    Several processes may start at once on a fresh checkout (web workers, the task worker): the
+    secret is written to a private temporary file and linked into place, so exactly one value wins
+    and nobody reads a half-written file.
+    """
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     path = DATA_DIR / name
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp = DATA_DIR / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(make())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process was first: use its secret
+        finally:
+            tmp.unlink()
     return path.read_text().strip()
 
 

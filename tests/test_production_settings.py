@@ -92,3 +92,26 @@ def test_missing_csp_fails_the_system_check(settings):
     assert [e.id for e in production_safety()] == ["sellsafe.E002"]
     settings.SELLSAFE_MASTER_KEY = ""
     assert "sellsafe.E003" in [e.id for e in production_safety()]
+
+
+def test_development_secrets_are_created_once_by_racing_processes(tmp_path):
+    """A fresh checkout starts web and task workers at once: one secret wins, nobody fails."""
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.SELLSAFE_MASTER_KEY)"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SELLSAFE_", "DJANGO_"))}
+    env.pop("DATABASE_URL", None)
+    env.update({"DJANGO_SETTINGS_MODULE": "sellsafe.settings", "SELLSAFE_DATA_DIR": str(tmp_path)})
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    results = [(p.communicate(timeout=120), p.returncode) for p in procs]
+    assert [code for _, code in results] == [0] * 6, [out[1][-300:] for out, _ in results]
+    assert len({out[0].strip() for out, _ in results}) == 1
+    assert (tmp_path / "master.key").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
