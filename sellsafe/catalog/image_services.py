@@ -229,10 +229,6 @@ def image_set_alt(
 # These belong in sellsafe.catalog.selectors; they live here until that module settles.
 
 
-def product_by_id(product_id: object) -> Product | None:
-    return Product.objects.filter(pk=product_id).first()
-
-
 def images_of_product(product: Product) -> list[ProductImage]:
     return list(ProductImage.objects.filter(product=product).order_by("position", "created_at"))
 

@@ -17,7 +17,7 @@ from sellsafe.catalog.csv_import.planning import Plan, PlannedProduct
 from sellsafe.catalog.markdown import render
 from sellsafe.catalog.models import Product, Variant
 from sellsafe.catalog.services.bulk import REAUTH_DROP, REAUTH_PRODUCTS
-from sellsafe.catalog.services.common import AUDIT_LIST_MAX
+from sellsafe.catalog.services.common import AUDIT_LIST_MAX, price_change
 from sellsafe.core.errors import DomainError
 from sellsafe.inventory.models import MovementReason
 from sellsafe.inventory.services import stock_adjust
@@ -63,19 +63,16 @@ class Counts:
 
 
 def price_lines(planned: PlannedProduct) -> list[dict[str, Any]]:
-    lines = []
-    for index, old in planned.existing.items():
-        new = planned.data.variants[index]
-        if old.price_minor != new.price_minor or old.compare_at_minor != new.compare_at_minor:
-            lines.append(
-                {
-                    "variant": str(old.pk),
-                    "sku": old.sku,
-                    "price": {"before": old.price_minor, "after": new.price_minor},
-                    "compare_at": {"before": old.compare_at_minor, "after": new.compare_at_minor},
-                }
-            )
-    return lines
+    changes = (
+        price_change(
+            old,
+            sku=old.sku,
+            price_minor=planned.data.variants[index].price_minor,
+            compare_at_minor=planned.data.variants[index].compare_at_minor,
+        )
+        for index, old in planned.existing.items()
+    )
+    return [change for change in changes if change]
 
 
 def needs_reauthentication(plan: Plan) -> bool:

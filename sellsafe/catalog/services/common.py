@@ -3,6 +3,8 @@ of what an audit event lists."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sellsafe.catalog import events
 from sellsafe.shops import access
 from sellsafe.shops.models import Membership, Shop
@@ -23,3 +25,17 @@ def require_edit(*, actor: Membership, shop: Shop, target: tuple[str, str]) -> N
             target=target,
             action=events.CATALOG_REFUSED,
         )
+
+
+def price_change(
+    old: Any, *, sku: str, price_minor: int, compare_at_minor: int | None
+) -> dict[str, Any] | None:
+    """The audited before/after of one variant's prices, or None when they did not change."""
+    if old.price_minor == price_minor and old.compare_at_minor == compare_at_minor:
+        return None
+    return {
+        "variant": str(old.pk),
+        "sku": sku,
+        "price": {"before": old.price_minor, "after": price_minor},
+        "compare_at": {"before": old.compare_at_minor, "after": compare_at_minor},
+    }

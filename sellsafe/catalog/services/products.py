@@ -11,7 +11,7 @@ from sellsafe.audit.services import record
 from sellsafe.catalog import events
 from sellsafe.catalog.markdown import render
 from sellsafe.catalog.models import Category, Product, ProductStatus, Variant
-from sellsafe.catalog.services.common import AUDIT_LIST_MAX, require_edit
+from sellsafe.catalog.services.common import AUDIT_LIST_MAX, price_change, require_edit
 from sellsafe.catalog.services.validation import (
     CatalogInvalid,
     ProductData,
@@ -173,21 +173,14 @@ def product_create(
 
 
 def _price_lines(before: dict[Any, Variant], data: ProductData) -> list[dict[str, Any]]:
-    lines = []
-    for v in data.variants:
-        old = before.get(v.id) if v.id else None
-        if old is None:
-            continue
-        if old.price_minor != v.price_minor or old.compare_at_minor != v.compare_at_minor:
-            lines.append(
-                {
-                    "variant": str(old.pk),
-                    "sku": v.sku,
-                    "price": {"before": old.price_minor, "after": v.price_minor},
-                    "compare_at": {"before": old.compare_at_minor, "after": v.compare_at_minor},
-                }
-            )
-    return lines
+    changes = (
+        price_change(
+            before[v.id], sku=v.sku, price_minor=v.price_minor, compare_at_minor=v.compare_at_minor
+        )
+        for v in data.variants
+        if v.id and v.id in before
+    )
+    return [change for change in changes if change]
 
 
 @tenancy.shop_service

@@ -20,10 +20,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from sellsafe.catalog import image_services, images
+from sellsafe.catalog import selectors as catalog_selectors
 from sellsafe.catalog.models import Product, ProductImage
 from sellsafe.console.shop_access import shop_view
 from sellsafe.console.views.shop_common import (
     NOT_FOUND,
+    found_or_404,
     membership_of,
     shop_of,
     shop_redirect,
@@ -90,17 +92,11 @@ class SizeLimitUploadHandler(FileUploadHandler):
 
 
 def _product_or_404(product_id: UUID) -> Product:
-    product = image_services.product_by_id(product_id)
-    if product is None:
-        raise Http404(NOT_FOUND)
-    return product
+    return found_or_404(catalog_selectors.product_by_id(product_id))
 
 
 def _image_or_404(product_id: UUID, image_id: UUID) -> ProductImage:
-    image = image_services.image_of_product(product_id=product_id, image_id=image_id)
-    if image is None:
-        raise Http404(NOT_FOUND)
-    return image
+    return found_or_404(image_services.image_of_product(product_id=product_id, image_id=image_id))
 
 
 def _page(

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from sellsafe.catalog import selectors, services
@@ -19,7 +19,7 @@ from sellsafe.catalog.services import CatalogInvalid
 from sellsafe.console.catalog_forms import BulkForm, ProductForm, ProductListForm, VariantFormSet
 from sellsafe.console.shop_access import shop_view
 from sellsafe.console.views.shop_common import (
-    NOT_FOUND,
+    found_or_404,
     membership_of,
     shop_of,
     shop_redirect,
@@ -33,10 +33,7 @@ VARIANT_PREFIX = "variants"
 
 
 def product_or_404(product_id: UUID) -> Product:
-    product = selectors.product_by_id(product_id)
-    if product is None:
-        raise Http404(NOT_FOUND)
-    return product
+    return found_or_404(selectors.product_by_id(product_id))
 
 
 @shop_view("catalog.view")

@@ -6,13 +6,13 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from sellsafe.console.inventory_forms import LocationEditForm, LocationForm, ShopThresholdForm
 from sellsafe.console.shop_access import shop_view
 from sellsafe.console.views.shop_common import (
-    NOT_FOUND,
+    found_or_404,
     membership_of,
     shop_of,
     shop_redirect,
@@ -25,10 +25,7 @@ from sellsafe.inventory.models import Location
 
 
 def location_or_404(location_id: Any) -> Location:
-    location = selectors.location_by_id(location_id)
-    if location is None:
-        raise Http404(NOT_FOUND)
-    return location
+    return found_or_404(selectors.location_by_id(location_id))
 
 
 def _list_page(

@@ -6,14 +6,14 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from sellsafe.catalog.models import Variant
 from sellsafe.console.inventory_forms import AdjustForm, ThresholdForm
 from sellsafe.console.shop_access import shop_view
 from sellsafe.console.views.shop_common import (
-    NOT_FOUND,
+    found_or_404,
     membership_of,
     shop_of,
     shop_redirect,
@@ -25,10 +25,7 @@ from sellsafe.inventory import selectors, services
 
 
 def variant_or_404(variant_id: Any) -> Variant:
-    variant = selectors.variant_by_id(variant_id)
-    if variant is None:
-        raise Http404(NOT_FOUND)
-    return variant
+    return found_or_404(selectors.variant_by_id(variant_id))
 
 
 def _stock_page(

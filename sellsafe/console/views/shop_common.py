@@ -64,18 +64,19 @@ def show_error(request: HttpRequest, error: DomainError, form: Form | None = Non
 
 
 def member_or_404(member_id: Any) -> Membership:
-    return _or_404(selectors.member_by_id(member_id))
+    return found_or_404(selectors.member_by_id(member_id))
 
 
 def role_or_404(role_id: Any) -> Role:
-    return _or_404(selectors.role_by_id(role_id))
+    return found_or_404(selectors.role_by_id(role_id))
 
 
 def invitation_or_404(invitation_id: Any) -> Invitation:
-    return _or_404(selectors.invitation_by_id(invitation_id))
+    return found_or_404(selectors.invitation_by_id(invitation_id))
 
 
-def _or_404[T](found: T | None) -> T:
+def found_or_404[T](found: T | None) -> T:
+    """What a shop-scoped lookup found, or the same boring 404 for "missing" and "another shop's"."""
     if found is None:
         raise Http404(NOT_FOUND)
     return found
