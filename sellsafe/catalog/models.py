@@ -61,6 +61,10 @@ class Product(ShopOwned):
     handle = models.SlugField(max_length=120, help_text="The product's web address (SEO handle).")
     # Up to three option axes, e.g. ["Size", "Colour"]; empty for a product without options.
     option_names = models.JSONField(default=list, blank=True)
+    # Lowest and highest variant price, kept by `refresh_price_range` in the same transaction as
+    # every variant write: the list sorts and pages on them through an index.
+    price_min = models.BigIntegerField(default=0)
+    price_max = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -74,6 +78,7 @@ class Product(ShopOwned):
             models.Index(fields=["shop", "-updated_at", "-id"], name="product_list_recent"),
             models.Index(fields=["shop", "title", "id"], name="product_list_title"),
             models.Index(fields=["shop", "status"], name="product_by_status"),
+            models.Index(fields=["shop", "price_min", "id"], name="product_list_price"),
         ]
 
     def __str__(self) -> str:
