@@ -132,6 +132,8 @@ INSTALLED_APPS = [
     "sellsafe.catalog",
     "sellsafe.inventory",
     "sellsafe.notifications",
+    "sellsafe.customers",
+    "sellsafe.orders",
     "sellsafe.accounts",
     "sellsafe.console",
     "sellsafe.demo",

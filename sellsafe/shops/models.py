@@ -8,7 +8,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from sellsafe.core.crypto.fields import EncryptedTextField
 from sellsafe.core.tenancy import ShopOwned
+
+
+def default_payment_methods() -> list[str]:
+    return ["cod", "bank_transfer"]
 
 
 class Shop(models.Model):
@@ -36,6 +41,24 @@ class Shop(models.Model):
     )
     low_stock_default = models.PositiveIntegerField(
         default=5, help_text="Warn when a variant's total stock falls below this many units."
+    )
+    # Orders (settings edited on the shop's order settings page).
+    order_counter = models.PositiveIntegerField(default=1000, editable=False)
+    payment_methods = models.JSONField(default=default_payment_methods, blank=True)
+    bank_transfer_details = EncryptedTextField(
+        blank=True, default="", help_text="Account name and IBAN/number buyers pay into."
+    )
+    shipping_flat_minor = models.BigIntegerField(default=0)
+    order_expiry_minutes = models.PositiveIntegerField(
+        default=4320, help_text="Unpaid orders (bank transfer, online) are cancelled after this."
+    )
+    refund_reauth_minor = models.BigIntegerField(
+        default=10000, help_text="Refunds above this amount ask for re-authentication."
+    )
+    retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Anonymise buyers of orders completed more than this many days ago.",
     )
 
     class Meta:

@@ -30,7 +30,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission("inventory.adjust", "Adjust stock levels"),
     Permission("orders.view", "See orders"),
     Permission("orders.fulfil", "Fulfil and ship orders"),
-    Permission("orders.refund", "Cancel and refund orders", True),
+    Permission("orders.refund", "Record payments, cancel and refund orders", True),
     Permission("customers.view", "See customers (masked personal data)"),
     Permission("customers.view_pii", "Reveal customers' personal data", True),
     Permission("customers.export", "Export or erase customer data", True),
