@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "sellsafe.orders",
     "sellsafe.accounts",
     "sellsafe.console",
+    "sellsafe.storefront",
     "sellsafe.demo",
 ]
 SELLSAFE_ADMIN_ENABLED = env_bool("SELLSAFE_ADMIN_ENABLED", False)

@@ -8,6 +8,8 @@ from sellsafe.console.views import devmail, health, passwords
 urlpatterns = [
     path("", include("sellsafe.console.urls")),
     path("accounts/", include("allauth.urls")),
+    path("store/<slug:shop_slug>/", include("sellsafe.storefront.urls")),
+    path("hooks/", include("sellsafe.storefront.webhook_urls")),
     path("healthz", health.healthz, name="healthz"),
     path("account/password-strength/", passwords.password_strength, name="password_strength"),
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "sellsafe/favicon.svg")),

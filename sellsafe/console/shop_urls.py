@@ -51,4 +51,9 @@ urlpatterns = [
     path("products/<uuid:product_id>/images/", include("sellsafe.console.catalog_image_urls")),
     path("inventory/", include("sellsafe.console.inventory_urls")),
     path("notifications/", notifications.notification_list, name="shop_notifications"),
+    # Orders, fulfilment, returns and refunds, customers (issue 5)
+    path("orders/", include("sellsafe.console.order_urls")),
+    path("returns/", include("sellsafe.console.return_urls")),
+    path("customers/", include("sellsafe.console.customer_urls")),
+    path("settings/orders/", include("sellsafe.console.order_settings_urls")),
 ]
