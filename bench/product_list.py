@@ -147,6 +147,11 @@ def seed(count: int) -> dict[str, Any]:
                         position=v,
                     )
                     variants.append(variant)
+                    # What refresh_price_range keeps: the variants' lowest and highest price.
+                    if v == 0:
+                        product.price_min = product.price_max = variant.price_minor
+                    product.price_min = min(product.price_min, variant.price_minor)
+                    product.price_max = max(product.price_max, variant.price_minor)
                     on_hand = 0 if roll < 0.1 else rng.randint(0, 2) if roll < 0.2 else 50
                     levels.append(
                         StockLevel(shop=shop, variant=variant, location=location, on_hand=on_hand)

@@ -6,7 +6,8 @@ managers, so another shop's ids are simply not found.
 
 The product list never uses OFFSET: a page starts after the last row of the previous one (its sort
 value and id, in an opaque cursor), so page 2,000 costs what page 1 costs. With the default sort it
-walks the `product_list_recent` index; with the title sort `product_list_title`.
+walks the `product_list_recent` index; with the title sort `product_list_title`; with the price
+sort `product_list_price` (on the denormalised `Product.price_min`, see services/price_range.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
@@ -46,11 +47,6 @@ def _available_by_product() -> Subquery:
         .values("total")
     )
     return Subquery(levels, output_field=IntegerField())
-
-
-def _min_price() -> Subquery:
-    cheapest = Variant.objects.filter(product=OuterRef("pk")).order_by("price_minor")
-    return Subquery(cheapest.values("price_minor")[:1], output_field=IntegerField())
 
 
 @dataclass(frozen=True)
@@ -117,12 +113,27 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, UUID, str] | None:
         return None
 
 
+def exact_match(q: str) -> list[Any]:
+    """Ids of the products with a variant whose SKU or barcode is exactly `q` (index lookups on
+    `variant_unique_sku` and `variant_by_barcode`)."""
+    found = (
+        Variant.objects.filter(Q(sku=q) | Q(barcode=q))
+        .order_by()
+        .values_list("product_id", flat=True)
+        .distinct()
+    )
+    return list(found[:SELECTION_MAX])
+
+
 def _filtered(filters: ProductFilters, *, low_stock: int) -> QuerySet[Product]:
     products = Product.objects.all()
     q = filters.q.strip()[:SEARCH_MAX]
     if q:
-        exact = Variant.objects.filter(Q(sku=q) | Q(barcode=q)).values("product_id")
-        products = products.filter(Q(title__icontains=q) | Q(pk__in=exact))
+        exact = exact_match(q)
+        # An exact SKU or barcode is what the seller is after: show those products alone. Only
+        # when nothing matches exactly, search titles (one indexed query either way; an OR of
+        # the two would walk the whole catalogue).
+        products = products.filter(pk__in=exact) if exact else products.filter(title__icontains=q)
     if filters.status in ProductStatus.values:
         products = products.filter(status=filters.status)
     if filters.category is not None:
@@ -131,8 +142,8 @@ def _filtered(filters: ProductFilters, *, low_stock: int) -> QuerySet[Product]:
         products = products.annotate(available=Coalesce(_available_by_product(), 0))
         if filters.stock == "out":
             products = products.filter(available__lte=0)
-        elif filters.stock == "low":
-            products = products.filter(available__gt=0, available__lt=low_stock)
+        elif filters.stock == "low":  # one BETWEEN: the subquery is evaluated once per row
+            products = products.filter(available__range=(1, low_stock - 1))
         else:
             products = products.filter(available__gte=max(low_stock, 1))
     return products
@@ -142,7 +153,7 @@ _ORDER = {
     # sort: (sort column, ascending)
     "updated": ("updated_at", False),
     "title": ("title", True),
-    "price": ("price_key", True),
+    "price": ("price_min", True),
 }
 
 
@@ -153,8 +164,6 @@ def product_page(
     sort = filters.sort if filters.sort in SORTS else "updated"
     column, ascending = _ORDER[sort]
     products = _filtered(filters, low_stock=low_stock)
-    if sort == "price":
-        products = products.annotate(price_key=Coalesce(_min_price(), 0))
     position = decode_cursor(cursor, sort)
     backwards = position is not None and position[2] == "p"
     forward = ascending != backwards  # the direction the query walks
@@ -165,7 +174,8 @@ def product_page(
             Q(**{f"{column}__{op}": key}) | Q(**{column: key, f"pk__{op}": pk})
         )
     order = [column, "pk"] if forward else [f"-{column}", "-pk"]
-    fields = ["pk", "title", "status", "handle", "updated_at", "category__name", column]
+    fields = ["pk", "title", "status", "handle", "updated_at", "category__name"]
+    fields += ["price_min", "price_max", column]
     rows = list(products.order_by(*order).values(*dict.fromkeys(fields))[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
@@ -185,13 +195,16 @@ def product_page(
 
 
 def _rows(rows: list[dict[str, Any]]) -> list[ProductRow]:
-    """The page's variants and stock in two queries, whatever the page size."""
+    """The page's variant counts and stock in two queries, whatever the page size; the price range
+    is the product's own (denormalised) columns."""
     ids = [row["pk"] for row in rows]
-    prices: dict[Any, list[int]] = {pk: [] for pk in ids}
-    for product_id, price in Variant.objects.filter(product_id__in=ids).values_list(
-        "product_id", "price_minor"
-    ):
-        prices[product_id].append(price)
+    counts = dict(
+        Variant.objects.filter(product_id__in=ids)
+        .order_by()
+        .values("product_id")
+        .annotate(n=Count("pk"))
+        .values_list("product_id", "n")
+    )
     available = stock_by_product(ids)
     return [
         ProductRow(
@@ -201,9 +214,9 @@ def _rows(rows: list[dict[str, Any]]) -> list[ProductRow]:
             handle=row["handle"],
             category=row["category__name"] or "",
             updated_at=row["updated_at"],
-            price_min=min(prices[row["pk"]], default=None),
-            price_max=max(prices[row["pk"]], default=None),
-            variant_count=len(prices[row["pk"]]),
+            price_min=row["price_min"] if counts.get(row["pk"]) else None,
+            price_max=row["price_max"] if counts.get(row["pk"]) else None,
+            variant_count=counts.get(row["pk"], 0),
             available=available.get(row["pk"], 0),
         )
         for row in rows

@@ -4,7 +4,8 @@ so another shop's category is simply "not found in this shop"."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+from uuid import UUID
 
 from django import forms
 
@@ -123,19 +124,33 @@ STOCK_CHOICES = [
 SORT_LABELS = {"updated": "Recently changed", "title": "Title", "price": "Price"}
 
 
+def _uuid(value: str) -> UUID:
+    return UUID(value)
+
+
 class ProductListForm(forms.Form):
+    """The list's filters. The category is a plain choice among the shop's categories (read once
+    as a list: no second lookup to validate it, no server-side cursor to render the select);
+    `cleaned_data["category"]` is the chosen category's id or None."""
+
     q = forms.CharField(required=False, max_length=200, label="Search")
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ProductStatus.choices])
-    category = ShopCategoryField(required=False, empty_label="Any category")
+    category = forms.TypedChoiceField(
+        required=False,
+        coerce=_uuid,
+        empty_value=None,
+        error_messages={"invalid_choice": NOT_FOUND},
+    )
     stock = forms.ChoiceField(required=False, choices=STOCK_CHOICES)
     sort = forms.ChoiceField(
         required=False, choices=[(s, SORT_LABELS[s]) for s in SORTS], initial="updated"
     )
     cursor = forms.CharField(required=False, max_length=600, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, categories: list[Category], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _use_categories(self, "category")
+        field = cast(forms.TypedChoiceField, self.fields["category"])
+        field.choices = [("", "Any category"), *((str(c.pk), c.name) for c in categories)]
 
 
 BULK_CHOICES = [

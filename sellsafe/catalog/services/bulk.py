@@ -20,6 +20,7 @@ from sellsafe.catalog import events
 from sellsafe.catalog.models import Product, ProductStatus, Variant
 from sellsafe.catalog.selectors import bulk_affected
 from sellsafe.catalog.services.common import AUDIT_LIST_MAX, require_edit
+from sellsafe.catalog.services.price_range import refresh_price_range
 from sellsafe.core import money, tenancy
 from sellsafe.core.errors import DomainError
 from sellsafe.shops.models import Membership, Shop
@@ -204,6 +205,7 @@ def bulk_price_change(
         for v, _old, new in changed:
             v.price_minor = new
         Variant.objects.bulk_update([v for v, _, _ in changed], ["price_minor"], batch_size=500)
+        refresh_price_range(sorted({v.product_id for v, _, _ in changed}))
         Product.objects.filter(pk__in=chosen).update(updated_at=timezone.now())
         _audit(
             shop=shop,

@@ -12,6 +12,7 @@ from sellsafe.catalog import events
 from sellsafe.catalog.markdown import render
 from sellsafe.catalog.models import Category, Product, ProductStatus, Variant
 from sellsafe.catalog.services.common import AUDIT_LIST_MAX, price_change, require_edit
+from sellsafe.catalog.services.price_range import refresh_price_range
 from sellsafe.catalog.services.validation import (
     CatalogInvalid,
     ProductData,
@@ -150,6 +151,8 @@ def product_create(
             Variant.objects.bulk_create(
                 [_variant_row(shop, product, v, i) for i, v in enumerate(data.variants)]
             )
+            refresh_price_range([product.pk])
+            product.refresh_from_db(fields=["price_min", "price_max"])
             record(
                 shop=shop,
                 action=events.PRODUCT_CREATED,
@@ -259,6 +262,8 @@ def product_update(
                 ],
             )
             Variant.objects.bulk_create(added)
+            refresh_price_range([locked.pk])
+            locked.refresh_from_db(fields=["price_min", "price_max"])
             locked.title, locked.brand, locked.tags = data.title, data.brand, data.tags
             locked.status, locked.handle = data.status, clean_handle
             locked.option_names, locked.category = data.option_names, data.category
