@@ -5,6 +5,7 @@ STOCK_RESERVED = "stock.reserved"
 STOCK_RELEASED = "stock.released"
 STOCK_SOLD = "stock.sold"
 STOCK_LOW = "stock.low"
+STOCK_COUNTED = "stock.counted"
 LOCATION_CREATED = "location.created"
 LOCATION_UPDATED = "location.updated"
 THRESHOLD_CHANGED = "stock.threshold_changed"
@@ -16,6 +17,7 @@ LABELS: dict[str, str] = {
     STOCK_RESERVED: "Stock reserved for an order",
     STOCK_RELEASED: "Stock reservation released",
     STOCK_SOLD: "Reserved stock sold",
+    STOCK_COUNTED: "Stock counted (many variants at one location)",
     STOCK_LOW: "Stock fell below its low-stock threshold",
     LOCATION_CREATED: "Stock location created",
     LOCATION_UPDATED: "Stock location changed",

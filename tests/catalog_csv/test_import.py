@@ -89,10 +89,20 @@ def test_updates_by_sku_audits_prices_and_keeps_unlisted_variants(csv_shop, make
     assert variants(shop)["TEE-S"] == ("tee", 1100, ["S"])
     assert variants(shop)["TEE-M"] == ("tee", 1000, ["M"])  # not in the file: kept
     assert on_hand(shop, "TEE-S") == 5
-    price_event = AuditEvent.objects.filter(shop=shop, action=events.PRICE_CHANGED).latest("seq")
-    assert price_event.target_id == str(product.pk)
-    assert price_event.changes["prices"][0]["price"] == {"before": 1000, "after": 1100}
+    price_event = AuditEvent.objects.filter(shop=shop, action=events.BULK_PRICE_CHANGED).latest(
+        "seq"
+    )
+    assert price_event.changes["via"] == "csv import"
+    assert price_event.changes["variant_count"] == 1
+    line = price_event.changes["prices"][0]
+    assert line["product"] == str(product.pk)
+    assert line["sku"] == "TEE-S"
+    assert line["price"] == {"before": 1000, "after": 1100}
     assert price_event.actor_user == owner.user
+    stock_event = AuditEvent.objects.filter(shop=shop, action="stock.counted").get()
+    assert stock_event.changes["counts"][0]["sku"] == "TEE-S"
+    assert stock_event.changes["counts"][0]["on_hand"] == {"before": 0, "after": 5}
+    assert stock_event.changes["note"] == "CSV import"
     summary = AuditEvent.objects.filter(shop=shop, action=CATALOG_IMPORTED).get()
     assert summary.changes["variants_updated"] == 1
     assert len(summary.changes["file_sha256"]) == 64

@@ -1,6 +1,8 @@
-"""Writing a checked plan: bulk inserts and updates in batches, stock counts through the
-inventory service, price changes audited per product like product_update, and one
-`catalog.imported` event per import with the counts and the file's SHA-256."""
+"""Writing a checked plan: bulk inserts and updates in batches of BATCH products, stock counts
+through the inventory's bulk count (one call per location per batch), every price change audited
+with its before/after in a few `product.bulk_price_changed` events per batch, the products' price
+range refreshed per batch, and one `catalog.imported` event per import with the counts and the
+file's SHA-256."""
 
 from __future__ import annotations
 
@@ -18,15 +20,17 @@ from sellsafe.catalog.markdown import render
 from sellsafe.catalog.models import Product, Variant
 from sellsafe.catalog.services.bulk import REAUTH_DROP, REAUTH_PRODUCTS
 from sellsafe.catalog.services.common import AUDIT_LIST_MAX, price_change
+from sellsafe.catalog.services.price_range import refresh_price_range
 from sellsafe.core.errors import DomainError
-from sellsafe.inventory.models import MovementReason
-from sellsafe.inventory.services import stock_adjust
+from sellsafe.inventory.bulk import stock_count_bulk
+from sellsafe.inventory.models import Location
 from sellsafe.shops.models import Membership, Shop
 
 CATALOG_IMPORTED = "catalog.imported"
 LABELS: dict[str, str] = {CATALOG_IMPORTED: "Catalog imported from CSV"}
 BATCH = 500
 STOCK_NOTE = "CSV import"
+PRICE_LINES_PER_EVENT = 500
 _PRODUCT_FIELDS = (
     "title",
     "description",
@@ -206,46 +210,57 @@ class _Writer:
         Variant.objects.bulk_create(new_variants, batch_size=1000)
         Product.objects.bulk_update(changed_products, _PRODUCT_FIELDS, batch_size=BATCH)
         Variant.objects.bulk_update(changed_variants, _VARIANT_FIELDS, batch_size=1000)
-        for planned, lines in prices:
-            self._audit_prices(planned, lines)
-        for planned, variants in zip(batch, by_index, strict=True):
-            self._stock(planned, variants)
+        repriced = self._audit_prices(prices)
+        refresh_price_range([p.pk for p in new_products] + repriced)
+        self._stock(batch, by_index)
 
-    def _audit_prices(self, planned: PlannedProduct, lines: list[dict[str, Any]]) -> None:
-        if not lines or planned.product is None:
-            return
-        self.counts.prices_changed += len(lines)
-        record(
-            shop=self.shop,
-            action=events.PRICE_CHANGED,
-            actor=self.actor.user,
-            target_type="product",
-            target_id=str(planned.product.pk),
-            changes={
-                "prices": lines[:AUDIT_LIST_MAX],
-                "variant_count": len(lines),
-                "via": "csv import",
-            },
-        )
-
-    def _stock(self, planned: PlannedProduct, variants: dict[int, Variant]) -> None:
-        for index, location, count in planned.counts:
-            variant = variants[index]
-            current = self.plan.levels.get((variant.pk, location.pk), (0, 0))[0]
-            if index not in planned.existing and count == 0:
-                continue  # a new variant starts with nothing on hand
-            if index in planned.existing and count == current:
+    def _audit_prices(self, prices: list[tuple[PlannedProduct, list[dict[str, Any]]]]) -> list[Any]:
+        """Every changed price with its before/after, in `product.bulk_price_changed` events of
+        at most PRICE_LINES_PER_EVENT lines (one or a few per batch instead of one per product).
+        Returns the ids of the products whose prices changed."""
+        lines: list[dict[str, Any]] = []
+        products: list[Any] = []
+        for planned, changes in prices:
+            if not changes or planned.product is None:
                 continue
-            stock_adjust(
-                actor=self.actor,
+            products.append(planned.product.pk)
+            lines.extend({"product": str(planned.product.pk), **line} for line in changes)
+        self.counts.prices_changed += len(lines)
+        parts = range(0, len(lines), PRICE_LINES_PER_EVENT)
+        for number, start in enumerate(parts, 1):
+            part = lines[start : start + PRICE_LINES_PER_EVENT]
+            record(
                 shop=self.shop,
-                variant=variant,
-                location=location,
-                set_to=count,
-                reason=MovementReason.COUNTED,
-                note=STOCK_NOTE,
+                action=events.BULK_PRICE_CHANGED,
+                actor=self.actor.user,
+                target_type="shop",
+                target_id=str(self.shop.pk),
+                changes={
+                    "via": "csv import",
+                    "part": f"{number}/{len(parts)}",
+                    "product_count": len({line["product"] for line in part}),
+                    "variant_count": len(part),
+                    "prices": part,
+                },
             )
-            self.counts.stock_counted += 1
+        return products
+
+    def _stock(self, batch: list[PlannedProduct], by_index: list[dict[int, Variant]]) -> None:
+        """The batch's stock cells, one `stock_count_bulk` per location."""
+        by_location: dict[Any, tuple[Location, list[tuple[Variant, int]]]] = {}
+        for planned, variants in zip(batch, by_index, strict=True):
+            for index, location, count in planned.counts:
+                variant = variants[index]
+                if index not in planned.existing:
+                    if count == 0:
+                        continue  # a new variant starts with nothing on hand
+                elif count == self.plan.levels.get((variant.pk, location.pk), (0, 0))[0]:
+                    continue
+                by_location.setdefault(location.pk, (location, []))[1].append((variant, count))
+        for location, counts in by_location.values():
+            self.counts.stock_counted += stock_count_bulk(
+                actor=self.actor, shop=self.shop, location=location, counts=counts, note=STOCK_NOTE
+            )
 
 
 def apply_plan(

@@ -1,0 +1,238 @@
+"""Counting many variants at one location at once (catalog CSV imports, stock takes).
+
+    changed = stock_count_bulk(actor=member, shop=shop, location=loc, counts=[(variant, 12), ...])
+
+The same rules as a single count through `stock_adjust(set_to=..., reason="counted")`, in set
+operations instead of ~10 statements per variant:
+
+* missing stock levels are created in one INSERT ... ON CONFLICT DO NOTHING;
+* the levels are locked (`SELECT ... FOR UPDATE`) in variant-id order, so concurrent counts and
+  adjustments queue behind the lock instead of reading and writing back;
+* a count below the units reserved for orders is refused (naming the SKU) and nothing is written;
+* the changed levels are set with bulk UPDATEs under those locks (absolute values are safe here:
+  nothing else can change a locked row), with one movement row each (reason "counted");
+* low stock: the variants whose level changed are locked in id order, their totals summed in one
+  query; the alert flag is set or re-armed with conditional UPDATEs, and each crossing alerts once
+  (the same `_alert` as a single adjustment);
+* one `stock.counted` audit event per call with every variant's before/after (in parts of
+  AUDIT_LINES_PER_EVENT lines, so no event grows without bound).
+
+Lock order is the one of inventory.services: stock levels, then variants, then the audit chain.
+Runs in the caller's transaction (in its own if there is none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Sum
+
+from sellsafe.audit.services import record
+from sellsafe.catalog.models import Variant
+from sellsafe.core import tenancy
+from sellsafe.core.errors import DomainError
+from sellsafe.inventory import events
+from sellsafe.inventory.models import Location, MovementReason, StockLevel, StockMovement
+from sellsafe.inventory.services import (
+    MAX_QUANTITY,
+    NOTE_MAX,
+    _alert,
+    _require,
+    _same_shop,
+    _whole,
+    threshold_of,
+)
+from sellsafe.shops.models import Membership, Shop
+
+AUDIT_LINES_PER_EVENT = 500
+_CHUNK = 1000  # rows per IN (...) list / bulk statement
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> list[Sequence[Any]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _clean(
+    shop: Shop, location: Location, counts: list[tuple[Variant, int]]
+) -> list[tuple[Variant, int]]:
+    _same_shop(shop, location)
+    seen: set[Any] = set()
+    cleaned: list[tuple[Variant, int]] = []
+    for variant, set_to in counts:
+        _same_shop(shop, variant)
+        set_to = _whole(set_to)
+        if not 0 <= set_to <= MAX_QUANTITY:
+            raise DomainError(
+                f"{variant.sku}: enter a count from 0 to {MAX_QUANTITY:,}.", field="quantity"
+            )
+        if variant.pk in seen:
+            raise DomainError(f"{variant.sku} is counted twice.", field="quantity")
+        seen.add(variant.pk)
+        cleaned.append((variant, set_to))
+    cleaned.sort(key=lambda pair: str(pair[0].pk))
+    return cleaned
+
+
+def _set_on_hand(changed: list[tuple[StockLevel, int]]) -> None:
+    """Set on_hand of locked levels: one UPDATE ... FROM unnest(...) per chunk on PostgreSQL,
+    Django's bulk_update (CASE WHEN) elsewhere."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for part in _chunks(changed):
+                cursor.execute(
+                    "UPDATE inventory_stock_level AS l SET on_hand = v.on_hand "
+                    "FROM unnest(%s::uuid[], %s::integer[]) AS v(id, on_hand) WHERE l.id = v.id",
+                    [[level.pk for level, _ in part], [value for _, value in part]],
+                )
+        return
+    for level, value in changed:
+        level.on_hand = value
+    StockLevel.objects.bulk_update([level for level, _ in changed], ["on_hand"], batch_size=500)
+
+
+def _check_low_stock_bulk(*, shop: Shop, variants: list[Variant]) -> int:
+    """`_check_low_stock` for many variants: lock them in id order, sum their levels in one query,
+    set or re-arm the alert flag with conditional UPDATEs, alert once per crossing. Returns the
+    number of alerts."""
+    by_id = {v.pk: v for v in variants}
+    ids = sorted(by_id, key=str)
+    alert: list[tuple[Variant, int, int]] = []
+    rearm: list[Any] = []
+    for part in _chunks(ids):
+        locked = (
+            Variant.objects.select_for_update()
+            .filter(pk__in=part)
+            .order_by("pk")
+            .values_list("pk", "low_stock_threshold", "low_stock_alerted")
+        )
+        flags: dict[Any, bool] = {}
+        for pk, threshold, alerted in locked:
+            by_id[pk].low_stock_threshold = threshold
+            flags[pk] = alerted
+        totals = {
+            row["variant_id"]: (row["on_hand"] or 0) - (row["reserved"] or 0)
+            for row in StockLevel.objects.filter(variant_id__in=part)
+            .order_by()
+            .values("variant_id")
+            .annotate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
+        }
+        for pk, alerted in flags.items():
+            variant = by_id[pk]
+            threshold = threshold_of(shop=shop, variant=variant)
+            available = totals.get(pk, 0)
+            if available < threshold and not alerted:
+                alert.append((variant, available, threshold))
+            elif available >= threshold and alerted:
+                rearm.append(pk)
+    for part in _chunks(rearm):
+        Variant.objects.filter(pk__in=part, low_stock_alerted=True).update(low_stock_alerted=False)
+    for pk in rearm:
+        by_id[pk].low_stock_alerted = False
+    for part in _chunks(alert):
+        Variant.objects.filter(pk__in=[v.pk for v, _, _ in part], low_stock_alerted=False).update(
+            low_stock_alerted=True
+        )
+    # The rows are locked by us since the read above: every flag we set was ours to set.
+    for variant, available, threshold in alert:
+        variant.low_stock_alerted = True
+        _alert(shop=shop, variant=variant, available=available, threshold=threshold)
+    return len(alert)
+
+
+@tenancy.shop_service
+def stock_count_bulk(
+    *,
+    actor: Membership,
+    shop: Shop,
+    location: Location,
+    counts: list[tuple[Variant, int]],
+    note: str = "",
+) -> int:
+    """Record counts (units on hand) for many variants at one location. All or nothing: a count
+    below the reserved units refuses the whole call. Returns how many levels changed."""
+    _require(actor, shop, "inventory.adjust", ("location", str(location.pk)))
+    note = str(note).strip()
+    if len(note) > NOTE_MAX:
+        raise DomainError(f"Keep the note under {NOTE_MAX} characters.", field="note")
+    cleaned = _clean(shop, location, counts)
+    if not cleaned:
+        return 0
+    with transaction.atomic():
+        StockLevel.objects.bulk_create(
+            [StockLevel(shop=shop, variant=v, location=location) for v, _ in cleaned],
+            batch_size=_CHUNK,
+            ignore_conflicts=True,
+        )
+        levels: dict[Any, StockLevel] = {}
+        for part in _chunks(cleaned):
+            for level in (
+                StockLevel.objects.select_for_update()
+                .filter(location=location, variant_id__in=[v.pk for v, _ in part])
+                .order_by("variant_id")
+                .only("id", "variant_id", "on_hand", "reserved")
+            ):
+                levels[level.variant_id] = level
+        changed: list[tuple[StockLevel, int]] = []
+        lines: list[dict[str, Any]] = []
+        movements: list[StockMovement] = []
+        for variant, set_to in cleaned:
+            level = levels[variant.pk]
+            if set_to < level.reserved:
+                raise DomainError(
+                    f"{variant.sku}: {level.reserved} units at {location.name} are reserved "
+                    f"for orders: the count cannot be below {level.reserved}.",
+                    field="quantity",
+                )
+            if set_to == level.on_hand:
+                continue
+            changed.append((level, set_to))
+            movements.append(
+                StockMovement(
+                    shop=shop,
+                    variant=variant,
+                    location=location,
+                    reason=MovementReason.COUNTED,
+                    note=note,
+                    on_hand_change=set_to - level.on_hand,
+                    reserved_change=0,
+                    on_hand_after=set_to,
+                    reserved_after=level.reserved,
+                    actor=actor.user,
+                )
+            )
+            lines.append(
+                {
+                    "variant": str(variant.pk),
+                    "sku": variant.sku,
+                    "on_hand": {"before": level.on_hand, "after": set_to},
+                }
+            )
+        if not changed:
+            return 0
+        _set_on_hand(changed)
+        StockMovement.objects.bulk_create(movements, batch_size=_CHUNK)
+        by_pk = {v.pk: v for v, _ in cleaned}
+        alerts = _check_low_stock_bulk(
+            shop=shop, variants=[by_pk[level.variant_id] for level, _ in changed]
+        )
+        parts = _chunks(lines, AUDIT_LINES_PER_EVENT)
+        for number, part in enumerate(parts, 1):
+            record(
+                shop=shop,
+                action=events.STOCK_COUNTED,
+                actor=actor.user,
+                target_type="location",
+                target_id=str(location.pk),
+                changes={
+                    "location": location.name,
+                    "reason": MovementReason.COUNTED,
+                    "note": note,
+                    "changed": len(lines),
+                    "low_stock_alerts": alerts,
+                    "part": f"{number}/{len(parts)}",
+                    "counts": list(part),
+                },
+            )
+    return len(changed)
