@@ -1,5 +1,11 @@
-"""Storefront URLs (issue 5)."""
+"""Machine-to-machine endpoints under /hooks/: the payment provider's webhook."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from sellsafe.storefront import webhooks
+
+app_name = "hooks"
+
+urlpatterns = [
+    path("payments/<slug:shop_slug>/", webhooks.payment_webhook, name="payment_webhook"),
+]
