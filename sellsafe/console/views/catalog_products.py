@@ -4,13 +4,17 @@ the field it concerns and everything typed stays in the form."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods
 
 from sellsafe.catalog import selectors, services
@@ -33,6 +37,7 @@ from sellsafe.core.errors import DomainError
 
 VARIANT_PREFIX = "variants"
 _PLACEHOLDER = UUID(int=0)
+EM_DASH = "\u2014"
 
 
 def product_or_404(product_id: UUID) -> Product:
@@ -60,45 +65,69 @@ def product_list(request: HttpRequest) -> HttpResponse:
     page = selectors.product_page(filters=filters, cursor=cursor, low_stock=shop.low_stock_default)
     query = request.GET.copy()
     query.pop("cursor", None)
+    can_edit = "catalog.edit" in membership_of(request).role.code_set
     return shop_render(
         request,
         "console/catalog/product_list.html",
         {
             "form": form,
             "page": page,
-            "rows": _list_rows(page.rows, shop.slug, shop.currency),
-            "can_edit": "catalog.edit" in membership_of(request).role.code_set,
+            "rows": page.rows,
+            "rows_html": _list_rows(page.rows, shop.slug, shop.currency, selectable=can_edit),
+            "can_edit": can_edit,
             "query": query.urlencode(),
-            "bulk_form": BulkForm(),
+            "bulk_fields": _bulk_fields() if can_edit else "",
         },
         status=200 if valid else 400,
     )
 
 
-def _list_rows(rows: list[ProductRow], slug: str, currency: str) -> list[dict[str, Any]]:
-    """What the template shows per row, prepared in one pass: one URL reversal for the page
-    (the rows differ only by id), dates formatted here instead of two filters per row."""
+_ROW = (
+    "<tr>{}"
+    '<td><a href="{}">{}</a></td>'
+    '<td><span class="badge">{}</span></td>'
+    "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+    '<td><time datetime="{}">{}</time></td></tr>\n'
+)
+_SELECT = (
+    '<td><input type="checkbox" name="products" value="{}" form="bulk-form" id="select-{}">'
+    '<label for="select-{}" class="visually-hidden">Select {}</label></td>'
+)
+
+
+def _list_rows(rows: list[ProductRow], slug: str, currency: str, *, selectable: bool) -> str:
+    """The table rows as HTML, built with `format_html` (every value escaped) in one pass: the
+    hot loop of the busiest page, where a dozen template nodes per row cost more than the rest of
+    the page. One URL reversal for the page: the rows differ only by id."""
     head, _, tail = reverse("console:catalog_product", args=[slug, _PLACEHOLDER]).partition(
         str(_PLACEHOLDER)
     )
-    page_rows: list[dict[str, Any]] = []
-    for row in rows:
-        updated = timezone.localtime(row.updated_at)
-        page_rows.append(
-            {
-                "id": row.id,
-                "title": row.title,
-                "status": row.status,
-                "category": row.category or "—",
-                "url": f"{head}{row.id}{tail}",
-                "price": _price_range(row.price_min, row.price_max, currency),
-                "variant_count": row.variant_count,
-                "available": row.available,
-                "updated_iso": updated.isoformat(),
-                "updated": updated.strftime("%Y-%m-%d %H:%M"),
-            }
-        )
-    return page_rows
+    return format_html_join(
+        "",
+        _ROW,
+        (
+            (
+                format_html(_SELECT, row.id, row.id, row.id, row.title) if selectable else "",
+                f"{head}{row.id}{tail}",
+                row.title,
+                row.status,
+                row.category or EM_DASH,
+                _price_range(row.price_min, row.price_max, currency),
+                row.variant_count,
+                row.available,
+                (updated := timezone.localtime(row.updated_at)).isoformat(),
+                updated.strftime("%Y-%m-%d %H:%M"),
+            )
+            for row in rows
+        ),
+    )
+
+
+@cache
+def _bulk_fields() -> SafeString:
+    """The unbound bulk action fields never change between requests (no data, no token, no
+    nonce): rendered once per process instead of four field templates per page."""
+    return render_to_string("console/catalog/_bulk_fields.html", {"bulk_form": BulkForm()})
 
 
 def _price_range(low: int | None, high: int | None, currency: str) -> str:
