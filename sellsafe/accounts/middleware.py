@@ -38,7 +38,7 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
+        if request.user.is_authenticated and not _public(request):
             expired = self._check(request)
             if expired is not None:
                 return expired
@@ -90,6 +90,17 @@ SETUP_URL_NAMES = frozenset(
     }
 )
 SECOND_FACTOR_TYPES = ("totp", "webauthn")
+# Public pages anyone may use signed in or not (the shop's storefront and its checkout): the
+# seller's own session rules do not apply to them.
+PUBLIC_NAMESPACES = frozenset({"storefront"})
+
+
+def _public(request: HttpRequest) -> bool:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return match.namespace in PUBLIC_NAMESPACES
 
 
 class RequireSecondFactorMiddleware:
@@ -116,9 +127,12 @@ class RequireSecondFactorMiddleware:
         if request.path.startswith(settings.STATIC_URL):
             return True
         try:
-            name = resolve(request.path_info).url_name or ""
+            match = resolve(request.path_info)
         except Resolver404:
             return False
-        return name in SETUP_URL_NAMES or (
-            name.startswith("mfa_") and name not in {"mfa_authenticate", "mfa_trust"}
+        name = match.url_name or ""
+        return (
+            match.namespace in PUBLIC_NAMESPACES
+            or name in SETUP_URL_NAMES
+            or (name.startswith("mfa_") and name not in {"mfa_authenticate", "mfa_trust"})
         )

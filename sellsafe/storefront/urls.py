@@ -1,5 +1,18 @@
-"""Storefront URLs (issue 5)."""
+"""Storefront URLs: /store/<shop_slug>/... (public, no sign-in)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from sellsafe.storefront import buyer_returns, checkout, order_page, views
+
+app_name = "storefront"
+
+urlpatterns: list[URLPattern] = [
+    path("", views.home, name="home"),
+    path("products/<slug:handle>/", views.product, name="product"),
+    path("cart/", views.cart_page, name="cart"),
+    path("cart/add/", views.cart_add, name="cart_add"),
+    path("cart/update/", views.cart_update, name="cart_update"),
+    path("checkout/", checkout.checkout, name="checkout"),
+    path("orders/<str:token>/", order_page.order, name="order"),
+    path("orders/<str:token>/return/", buyer_returns.request_return, name="order_return"),
+]

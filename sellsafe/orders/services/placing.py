@@ -1,0 +1,329 @@
+"""Placing an order from the storefront's checkout.
+
+One transaction: check everything the buyer sent, take the next order number (a conditional
+UPDATE on the shop row, which also serialises a shop's checkouts until commit), reserve stock for
+each line in variant-id order (stock_reserve's conditional UPDATE: never more than is available),
+write the order with the buyer's data encrypted, count it for the customer, audit it, and send the
+confirmation after commit. Any refusal rolls all of it back.
+
+Idempotency: the checkout's key is unique per shop. A retry with a known key returns that order
+and changes nothing; two requests racing with the same key meet at the shop row lock (the second
+then sees the first's order) or, failing that, at the unique constraint.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from sellsafe.catalog.models import ProductStatus, Variant
+from sellsafe.core import tenancy
+from sellsafe.core.errors import DomainError
+from sellsafe.customers.services.records import customer_record_order
+from sellsafe.inventory.models import StockLevel
+from sellsafe.inventory.services import stock_reserve
+from sellsafe.orders import address as checks
+from sellsafe.orders import events, pii
+from sellsafe.orders.emails import queue_buyer_email
+from sellsafe.orders.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    WebhookEndpoint,
+)
+from sellsafe.orders.services.common import audit
+from sellsafe.shops.models import Shop
+
+MAX_LINES = 50
+MAX_QUANTITY = 99
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+
+
+@dataclass(frozen=True, slots=True)
+class CartLine:
+    variant_id: Any
+    quantity: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Buyer:
+    email: Any
+    name: Any
+    phone: Any  # as typed; stored in E.164
+    address: Any = field(default_factory=dict)  # line1, line2, city, region, postcode, country
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceResult:
+    order: Order
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Clean:
+    email: str
+    name: str
+    phone: str
+    address: dict[str, str]
+    note: str
+    method: str
+    key: str
+    lines: list[tuple[uuid.UUID, int]]
+
+
+class _AlreadyPlaced(Exception):
+    """Rolls back a transaction that found its key's order after taking the shop row lock."""
+
+    def __init__(self, order: Order) -> None:
+        super().__init__("already placed")
+        self.order = order
+
+
+def payment_methods_for(shop: Shop) -> list[str]:
+    """The methods a buyer may choose: the shop's list, "provider" only with an active
+    webhook endpoint (otherwise nobody would ever learn the payment arrived)."""
+    configured = shop.payment_methods if isinstance(shop.payment_methods, list) else []
+    allowed = [m for m in PaymentMethod.values if m in configured]
+    if PaymentMethod.PROVIDER in allowed:
+        with tenancy.scope(shop):
+            if not WebhookEndpoint.objects.filter(is_active=True).exists():
+                allowed.remove(PaymentMethod.PROVIDER)
+    return allowed
+
+
+def _clean_key(value: Any) -> str:
+    if not isinstance(value, str) or not KEY_PATTERN.fullmatch(value):
+        raise DomainError("Your checkout form expired. Please check and send it again.")
+    return value
+
+
+def _clean_quantity(value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 3:
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DomainError("Enter a whole number of items.", field="cart")
+    if not 1 <= value <= MAX_QUANTITY:
+        raise DomainError(f"Choose between 1 and {MAX_QUANTITY} of each item.", field="cart")
+    return value
+
+
+def _clean_lines(lines: Any) -> list[tuple[uuid.UUID, int]]:
+    """(variant id, quantity) in variant-id order (the stock lock order), duplicates merged."""
+    if not isinstance(lines, list | tuple) or not lines:
+        raise DomainError("Your cart is empty.", field="cart")
+    if len(lines) > MAX_LINES:
+        raise DomainError(f"A cart holds at most {MAX_LINES} different items.", field="cart")
+    merged: dict[uuid.UUID, int] = {}
+    for line in lines:
+        if not isinstance(line, CartLine):
+            raise DomainError("That item is not available.", field="cart")
+        try:
+            variant_id = uuid.UUID(str(line.variant_id))
+        except ValueError:
+            raise DomainError("That item is not available.", field="cart") from None
+        merged[variant_id] = merged.get(variant_id, 0) + _clean_quantity(line.quantity)
+        if merged[variant_id] > MAX_QUANTITY:
+            raise DomainError(f"Choose between 1 and {MAX_QUANTITY} of each item.", field="cart")
+    return sorted(merged.items(), key=lambda item: str(item[0]))
+
+
+def _clean(shop: Shop, buyer: Any, payment_method: Any, key: Any, note: Any, lines: Any) -> _Clean:
+    key = _clean_key(key)
+    if not isinstance(buyer, Buyer):
+        raise DomainError("Enter your details.", field="email")
+    email = checks.clean_email(buyer.email)
+    name = checks.clean_name(buyer.name)
+    address = checks.clean_address(buyer.address)
+    phone = checks.clean_phone(buyer.phone, country=address["country"])
+    clean_note = checks.clean_note(note)
+    if not isinstance(payment_method, str) or payment_method not in payment_methods_for(shop):
+        raise DomainError("Choose how you want to pay.", field="payment_method")
+    return _Clean(
+        email=email,
+        name=name,
+        phone=phone,
+        address=address,
+        note=clean_note,
+        method=payment_method,
+        key=key,
+        lines=_clean_lines(lines),
+    )
+
+
+def _variants(wanted: list[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, Variant]:
+    """This shop's variants of active products (the scope hides every other shop's)."""
+    found = {
+        v.pk: v
+        for v in Variant.objects.filter(
+            pk__in=[pk for pk, _ in wanted], product__status=ProductStatus.ACTIVE
+        ).select_related("product")
+    }
+    if len(found) != len(wanted):
+        raise DomainError(
+            "An item in your cart is no longer available. Please remove it and try again.",
+            field="cart",
+        )
+    return found
+
+
+def _next_number(shop: Shop) -> int:
+    """Our UPDATE row-locks the shop until commit, so the read-back is ours alone."""
+    Shop.objects.filter(pk=shop.pk).update(order_counter=F("order_counter") + 1)
+    return int(Shop.objects.values_list("order_counter", flat=True).get(pk=shop.pk))
+
+
+def _reserve(shop: Shop, variant: Variant, quantity: int, number: int) -> Any:
+    """Reserve at the first active location (by name, then id) with enough available; refuse
+    with how many are left if none has."""
+    levels = list(
+        StockLevel.objects.filter(variant=variant, location__is_active=True)
+        .select_related("location")
+        .order_by("location__name", "location_id")
+    )
+    for level in levels:
+        if level.on_hand - level.reserved < quantity:
+            continue
+        try:
+            stock_reserve(
+                shop=shop,
+                variant=variant,
+                location=level.location,
+                quantity=quantity,
+                order_ref=f"#{number}",
+            )
+        except DomainError:
+            continue  # taken by a concurrent checkout since we looked; try the next location
+        return level.location
+    # Read again: a concurrent checkout may have taken units since the first look.
+    left = StockLevel.objects.filter(variant=variant, location__is_active=True).values_list(
+        "on_hand", "reserved"
+    )
+    best = max((on_hand - reserved for on_hand, reserved in left), default=0)
+    title = variant.product.title
+    if best <= 0:
+        raise DomainError(f"Sorry, {title} is sold out.", field="cart")
+    raise DomainError(f"Sorry, only {best} of {title} left.", field="cart")
+
+
+def _payment_reference(number: int) -> str:
+    suffix = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(4))
+    return f"SS-{number}-{suffix}"
+
+
+def _options(variant: Variant) -> str:
+    values = variant.option_values if isinstance(variant.option_values, list) else []
+    return " / ".join(str(v) for v in values)[:200]
+
+
+def _create(shop: Shop, clean: _Clean, variants: dict[uuid.UUID, Variant]) -> Order:
+    number = _next_number(shop)
+    existing = Order.objects.filter(idempotency_key=clean.key).first()
+    if existing is not None:
+        raise _AlreadyPlaced(existing)
+    locations = {pk: _reserve(shop, variants[pk], quantity, number) for pk, quantity in clean.lines}
+    subtotal = sum(variants[pk].price_minor * quantity for pk, quantity in clean.lines)
+    shipping = max(0, int(shop.shipping_flat_minor or 0))
+    expires = (
+        timezone.now() + timedelta(minutes=shop.order_expiry_minutes)
+        if clean.method in (PaymentMethod.BANK_TRANSFER, PaymentMethod.PROVIDER)
+        else None
+    )
+    order = Order.objects.create(
+        shop=shop,
+        number=number,
+        status=OrderStatus.PENDING_PAYMENT,
+        payment_method=clean.method,
+        payment_reference=_payment_reference(number),
+        currency=shop.currency,
+        subtotal_minor=subtotal,
+        shipping_minor=shipping,
+        total_minor=subtotal + shipping,
+        buyer_email=clean.email,
+        buyer_email_index=pii.email_index(clean.email),
+        buyer_name=clean.name,
+        buyer_phone=clean.phone,
+        buyer_phone_index=pii.phone_index(clean.phone),
+        shipping_address=pii.address_dumps(clean.address),
+        ship_country=clean.address["country"],
+        delivery_note=clean.note,
+        idempotency_key=clean.key,
+        link_key=secrets.token_hex(16),
+        expires_at=expires,
+    )
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                shop=shop,
+                order=order,
+                variant=variants[pk],
+                location=locations[pk],
+                sku=variants[pk].sku,
+                title=variants[pk].product.title[:200],
+                options=_options(variants[pk]),
+                unit_price_minor=variants[pk].price_minor,
+                quantity=quantity,
+                total_minor=variants[pk].price_minor * quantity,
+                position=position,
+            )
+            for position, (pk, quantity) in enumerate(clean.lines)
+        ]
+    )
+    customer = customer_record_order(shop=shop, order=order)
+    order.customer = customer
+    order.save(update_fields=["customer"])
+    audit(
+        shop=shop,
+        order=order,
+        action=events.ORDER_PLACED,
+        actor=None,
+        changes={
+            "subtotal_minor": order.subtotal_minor,
+            "shipping_minor": order.shipping_minor,
+            "total_minor": order.total_minor,
+            "currency": order.currency,
+            "lines": len(clean.lines),
+            "payment_method": order.payment_method,
+        },
+    )
+    queue_buyer_email(shop=shop, order=order, kind="confirmation")
+    return order
+
+
+@tenancy.shop_service
+def order_place(
+    *,
+    shop: Shop,
+    lines: list[CartLine],
+    buyer: Buyer,
+    payment_method: str,
+    idempotency_key: str,
+    delivery_note: str = "",
+) -> PlaceResult:
+    """Place the buyer's order, or return the one this idempotency key already placed."""
+    key = _clean_key(idempotency_key)
+    existing = Order.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return PlaceResult(order=existing, created=False)
+    clean = _clean(shop, buyer, payment_method, key, delivery_note, lines)
+    try:
+        with transaction.atomic():
+            variants = _variants(clean.lines)
+            return PlaceResult(order=_create(shop, clean, variants), created=True)
+    except _AlreadyPlaced as already:
+        return PlaceResult(order=already.order, created=False)
+    except IntegrityError:
+        # A concurrent request with the same key committed first (order_unique_idempotency_key).
+        existing = Order.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise
+        return PlaceResult(order=existing, created=False)

@@ -1,0 +1,39 @@
+"""Public storefront pages: the shop comes from the slug in the address, then its scope opens.
+
+No sign-in: anyone may look. Unknown slugs are a plain 404. Everything the view reads, and the
+template it renders, happens inside the shop's scope, so no other shop's rows can appear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+from sellsafe.core import tenancy
+from sellsafe.shops.models import Shop
+
+View = Callable[..., HttpResponse]
+NOT_FOUND = "Not found."
+
+
+def storefront_view(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, shop_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        shop = Shop.objects.filter(slug=shop_slug).first() if len(shop_slug) <= 50 else None
+        if shop is None:
+            raise Http404(NOT_FOUND)
+        request.shop = shop  # type: ignore[attr-defined]
+        with tenancy.scope(shop):
+            return view(request, shop, *args, **kwargs)
+
+    return wrapper
+
+
+def private(response: HttpResponse) -> HttpResponse:
+    """Pages with a secret in the address (or a person's cart): never cached, never referred."""
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,59 @@
+"""Checkout rate limits: attempts per client address and per buyer email, in fixed windows kept in
+the shared cache. Keys are hashes, so the cache holds no address or email in plain text."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import time
+
+from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from sellsafe.orders import pii
+
+WINDOW_SECONDS = 3600
+DEFAULT_PER_IP = 30
+DEFAULT_PER_EMAIL = 10
+IPV6_PREFIX = 64
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(f"sellsafe-checkout:{value}".encode()).hexdigest()[:32]
+
+
+def client_key(request: HttpRequest) -> str:
+    address = str(get_adapter().get_client_ip(request) or "")
+    try:
+        parsed = ipaddress.ip_address(address)
+        if parsed.version == 6:  # one host usually owns a whole /64
+            address = str(ipaddress.ip_network(f"{parsed}/{IPV6_PREFIX}", strict=False))
+    except ValueError:
+        pass
+    return _digest(address)
+
+
+def _hit(name: str, key: str, limit: int) -> bool:
+    """Count one attempt; True while within the limit."""
+    window = int(time.time() // WINDOW_SECONDS)
+    cache_key = f"sellsafe:checkout:{name}:{key}:{window}"
+    cache.add(cache_key, 0, timeout=WINDOW_SECONDS * 2)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, timeout=WINDOW_SECONDS * 2)
+        count = 1
+    return count <= limit
+
+
+def checkout_allowed(request: HttpRequest, *, shop_id: str, email: object) -> bool:
+    """Count this checkout attempt against the client's address and (if given) the email."""
+    per_ip = int(getattr(settings, "SELLSAFE_CHECKOUT_PER_IP_PER_HOUR", DEFAULT_PER_IP))
+    per_email = int(getattr(settings, "SELLSAFE_CHECKOUT_PER_EMAIL_PER_HOUR", DEFAULT_PER_EMAIL))
+    if not _hit("ip", client_key(request), per_ip):
+        return False
+    if isinstance(email, str) and email.strip() and len(email) <= 254:
+        return _hit("email", _digest(f"{shop_id}:{pii.normalise_email(email)}"), per_email)
+    return True
