@@ -1,5 +1,9 @@
-"""Console URLs (issue 5), included from shop_urls.py under /s/<shop_slug>/."""
+"""The shop's order settings page, under /s/<shop_slug>/settings/orders/ (from shop_urls)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from sellsafe.console.views import order_settings
+
+urlpatterns = [
+    path("", order_settings.order_settings, name="order_settings"),
+]

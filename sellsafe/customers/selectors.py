@@ -95,7 +95,7 @@ def _search(query: str, *, country: str) -> tuple[Q | None, str]:
         number = phonenumbers.parse(query, country or None)
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    if number is None or not phonenumbers.is_possible_number(number):
         return None, "Search by a full email address or phone number."
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return Q(phone_index=pii.phone_index(e164)), ""

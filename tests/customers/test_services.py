@@ -208,3 +208,26 @@ def test_retention_off_does_nothing(world):
     shop = world["shop_a"]
     assert shop.retention_days is None
     assert anonymise_completed_orders(shop=shop, now=timezone.now() + timedelta(days=9999)) == 0
+
+
+def test_retention_command_and_task_walk_shops_with_retention(world, make_order):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from sellsafe.customers.tasks import retention_task
+
+    shop = world["shop_a"]
+    shop.retention_days = 30
+    shop.save(update_fields=["retention_days"])
+    out = StringIO()
+    call_command("customers", "retention", stdout=out)
+    assert "Nothing to anonymise" in out.getvalue()
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        call_command("customers", "retention", "--shop", shop.slug, stdout=out)
+        assert f"{shop.slug}: 1 order(s) anonymised." in out.getvalue()
+        make_order(shop, world["customer_a"], completed_at=timezone.now() - timedelta(days=40))
+        assert retention_task.call() == 1
+    # Shop B has no retention: untouched.
+    with tenancy.scope(world["shop_b"]):
+        assert Order.objects.get().anonymised_at is None
