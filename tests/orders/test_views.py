@@ -179,6 +179,20 @@ def test_order_page_masks_and_links(shop_with_stock, browser):
     html = browser(owner.user).get(url(shop, "order", order.pk)).content.decode()
     assert "1 Secret Lane" not in html and "ann.buyer@example.com" not in html
     assert "Leeds, GB" in html and 'id="buyer-details"' in html
+    reveal = url(shop, "order_reveal", order.pk)
+    assert f'hx-post="{reveal}"' in html
+
+
+def test_reveal_is_offered_only_to_roles_that_may_see_buyers(shop_with_stock, add_member, browser):
+    shop, owner, variant, location = shop_with_stock
+    order = make_order(shop, [(variant, location, 1)])
+    reveal = url(shop, "order_reveal", order.pk)
+    analyst = browser(add_member(shop, roles.ANALYST).user)
+    assert reveal not in analyst.get(url(shop, "order", order.pk)).content.decode()
+    service = browser(add_member(shop, roles.CUSTOMER_SERVICE).user)
+    assert reveal in service.get(url(shop, "order", order.pk)).content.decode()
+    fragment = service.post(reveal, headers={"HX-Request": "true"})
+    assert "1 Secret Lane" in fragment.content.decode()
 
 
 def test_actions_through_the_pages(shop_with_stock, browser, add_member):

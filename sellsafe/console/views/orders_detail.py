@@ -1,8 +1,9 @@
 """One order: lines, totals, payments, shipments, returns, refunds, notes, its timeline, and the
 actions on it (each a POST to a service; a refusal comes back as a message on the page).
 
-The buyer is masked here (city and country only); the full details are one audited "Reveal"
-away (the customers pages own that), and on the packing slip (audited too)."""
+The buyer is masked here (the customers app's block: city and country only); the full details
+are one audited "Reveal" away (console:order_reveal swaps the block), and on the packing slip
+(audited too)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ from sellsafe.console.views.shop_common import (
 )
 from sellsafe.core.errors import DomainError, NotAllowed
 from sellsafe.core.money import format_minor
-from sellsafe.orders import packing_slip, pii, selectors
+from sellsafe.customers.selectors import masked_order_buyer
+from sellsafe.orders import packing_slip, selectors
 from sellsafe.orders.models import Order, OrderStatus, PaymentMethod
 from sellsafe.orders.services import fulfilment, notes, status
 
@@ -75,8 +77,7 @@ def _page(
             },
             "payments": [(p, _money(order, p.amount_minor)) for p in detail.payments],
             "refunds": [(r, _money(order, r.amount_minor)) for r in detail.refunds],
-            "buyer_name": pii.mask_name(order.buyer_name),
-            "buyer_email": pii.mask_email_full(order.buyer_email) if order.buyer_email else "",
+            "masked": masked_order_buyer(order),  # the reveal fragment swaps this block
             "timeline": selectors.order_timeline(shop=shop_of(request), order=order),
             "can": {
                 "ship": "orders.fulfil" in perms and fulfilment.shippable(order),
