@@ -1,0 +1,61 @@
+"""Buyer emails of every kind: sent after commit, with the private link, nothing unexpected."""
+
+import pytest
+from django.core import mail
+
+from sellsafe.core import tenancy
+from sellsafe.orders import links
+from sellsafe.orders.emails import queue_buyer_email
+from sellsafe.orders.models import Order
+from tests.storefront.conftest import BUYER, place
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "expected"),
+    [
+        ("shipped", {"carrier": "Royal Mail", "tracking": "RM123GB"}, ["Royal Mail", "RM123GB"]),
+        ("refunded", {"amount": 1250}, ["12.50 GBP"]),
+        ("return_update", {"status": "Approved", "secret": "dropped"}, ["Approved"]),
+        ("confirmation", None, ["Total: 16.50 GBP"]),
+    ],
+)
+def test_each_kind(client, store, django_capture_on_commit_callbacks, kind, extra, expected):
+    place(client, store)
+    with tenancy.scope(store.shop):
+        order = Order.objects.get()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_buyer_email(shop=store.shop, order=order, kind=kind, extra=extra)
+    assert len(mail.outbox) == 1
+    email = mail.outbox[0]
+    assert email.to == [BUYER["email"]]
+    assert f"#{order.number}" in email.subject
+    assert links.order_url(order) in email.body
+    for text in expected:
+        assert text in email.body
+    assert "dropped" not in email.body
+
+
+def test_unknown_kind_is_a_programming_error(store):
+    with pytest.raises(ValueError):
+        queue_buyer_email(shop=store.shop, order=None, kind="spam")
+
+
+def test_nothing_is_sent_if_the_transaction_rolls_back(client, store):
+    from django.db import transaction
+
+    place(client, store)
+    with tenancy.scope(store.shop):
+        order = Order.objects.get()
+    mail.outbox.clear()
+
+    def queue_then_fail():
+        with transaction.atomic():
+            queue_buyer_email(shop=store.shop, order=order, kind="shipped")
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        queue_then_fail()
+    assert mail.outbox == []
