@@ -122,3 +122,18 @@ def test_anonymous_checkout_page(client, store):
 
 def test_pages_work_in_a_fresh_client(store):
     assert Client().get(url(store, "home")).status_code == 200
+
+
+def test_category_filter_and_pages(client, store):
+    from sellsafe.catalog.models import Category, Product
+
+    with tenancy.scope(store.shop):
+        kitchen = Category.objects.create(shop=store.shop, name="Kitchen")
+        Product.objects.filter(pk=store.product.pk).update(category=kitchen)
+    add_product(store.shop, store.owner, handle="lamp", title="Desk Lamp")
+    response = client.get(url(store, "home"), {"category": str(kitchen.pk)})
+    assert response.status_code == 200
+    assert b"Kitchen" in response.content
+    assert b"Mug" in response.content and b"Desk Lamp" not in response.content
+    for junk in ("not-a-uuid", "x" * 5000, "00000000-0000-0000-0000-000000000000"):
+        assert client.get(url(store, "home"), {"category": junk, "page": junk}).status_code == 200
