@@ -247,3 +247,32 @@ def test_customer_pages_are_csp_clean(world, browser):
         for attrs in re.findall(r"<script\b([^>]*)>", page):
             assert "src=" in attrs
         assert not re.search(r"\sstyle\s*=", page)
+
+
+def test_no_customer_page_answers_hostile_input_with_a_server_error(world, browser, reauthenticate):
+    shop = world["shop_a"]
+    client = browser(world["owner_a"].user)
+    reauthenticate(client)
+    junk = {
+        "q": ["\x00", "x" * 10_000],
+        "confirm": "\u202e",
+        "after": "\x00" * 50,
+        "page": "-1",
+        "payment_methods": ["cod", "\x00"],
+        "shipping_flat_minor": "NaN",
+        "order_expiry_minutes": "1e400",
+        "refund_reauth_minor": "١٢٣",
+        "retention_days": "0x10",
+        "bank_transfer_details": "\x00\x01",
+    }
+    ids = _objects(world)
+    for name, needs, _permission, _method in PAGES:
+        target = url(shop, name, *([ids[needs]] if needs else []))
+        for verb in ("get", "post"):
+            response = getattr(client, verb)(target, junk)
+            assert response.status_code < 500, (name, verb)
+    for bad_id in ("not-a-uuid", "0" * 400):
+        assert client.get(f"/s/{shop.slug}/customers/{bad_id}/").status_code == 404
+    assert (
+        client.get(url(shop, "customer", world["customer_a"].pk), {"page": "x"}).status_code == 200
+    )
