@@ -20,8 +20,6 @@ from sellsafe.customers.services.common import anonymise_order, erase_customer_f
 from sellsafe.orders.models import Order, OrderStatus
 from sellsafe.shops.models import Shop
 
-BATCH = 500
-
 
 @tenancy.shop_service
 def anonymise_completed_orders(*, shop: Shop, now: datetime | None = None) -> int:
