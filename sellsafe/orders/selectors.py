@@ -177,8 +177,11 @@ def order_page(
     if position is not None:
         key, pk, _ = position
         op = "gt" if backwards else "lt"
+        # The redundant `placed_at <=/>= key` gives the planner an index range to start from;
+        # the OR alone makes PostgreSQL walk the index from the top (slow deep in the list).
         orders = orders.filter(
-            Q(**{f"placed_at__{op}": key}) | Q(placed_at=key, **{f"pk__{op}": pk})
+            Q(**{f"placed_at__{op}e": key}),
+            Q(**{f"placed_at__{op}": key}) | Q(**{f"pk__{op}": pk}),
         )
     order_by = ("placed_at", "pk") if backwards else ("-placed_at", "-pk")
     found = list(orders.order_by(*order_by).only(*_ROW_FIELDS)[: size + 1])
