@@ -7,6 +7,7 @@ from django.core.management import call_command
 from sellsafe.catalog.models import Product
 from sellsafe.core import tenancy
 from sellsafe.inventory.models import StockLevel
+from sellsafe.orders.models import Order, OrderStatus, Refund, ReturnRequest
 from sellsafe.shops.models import Membership, Shop
 
 
@@ -23,7 +24,14 @@ def test_seed_demo_is_complete_and_idempotent(db, settings, tmp_path, capsys):
         assert products >= 30
         assert Membership.objects.count() == 3
         assert StockLevel.objects.filter(on_hand__gt=0).exists()
+        orders = Order.objects.count()
+        states = set(Order.objects.values_list("status", flat=True))
+        assert states == set(OrderStatus.values), states  # an order in every state
+        assert Order.objects.filter(fulfilment_status="partial").exists()
+        assert ReturnRequest.objects.filter(status="refunded").exists()
+        assert Refund.objects.exists()
     call_command("seed_demo")
     assert json.loads((tmp_path / "demo-login.json").read_text()) == first
     with tenancy.scope(shop):
         assert Product.objects.count() == products
+        assert Order.objects.count() == orders

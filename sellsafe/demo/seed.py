@@ -22,6 +22,7 @@ from sellsafe.accounts.models import User
 from sellsafe.accounts.services import anti_phishing_phrase_set
 from sellsafe.core import tenancy
 from sellsafe.demo.catalog import seed_catalog
+from sellsafe.demo.orders import seed_orders
 from sellsafe.shops import roles
 from sellsafe.shops import services as shop_services
 from sellsafe.shops.models import Membership, Role, Shop
@@ -107,6 +108,7 @@ def seed_shop(*, owner: User) -> Shop:
         with tenancy.scope(shop):
             owner_membership = Membership.objects.select_related("role").get(user=owner)
         seed_catalog(shop=shop, owner=owner_membership)
+        seed_orders(shop=shop, owner=owner_membership)
         return shop
     shop = shop_services.shop_create(
         actor=owner,
@@ -140,6 +142,7 @@ def seed_shop(*, owner: User) -> Shop:
             role=Role.objects.get(key=roles.FULFILMENT),
         )
     seed_catalog(shop=shop, owner=owner_membership)
+    seed_orders(shop=shop, owner=owner_membership)
     return shop
 
 
