@@ -287,3 +287,30 @@ def test_bulk_ship_csv(shop_with_stock, browser):
     assert response.status_code == 400 and response.context["result"].refused
     response = client.post(url(shop, "orders_bulk_ship"), {"file": _csv("a,b\n1,2\n")})
     assert "missing" in response.context["result"].refused
+
+
+def test_hostile_input_never_reaches_a_500(shop_with_stock, browser):
+    shop, owner, variant, location = shop_with_stock
+    order = make_order(shop, [(variant, location, 2)], status="paid")
+    client = browser(owner.user)
+    line = _line(shop, order)
+    assert client.get(url(shop, "orders"), {"q": "x" * 5000}).status_code == 400
+    assert client.get(url(shop, "orders"), {"status": "nope", "cursor": "e30"}).status_code == 400
+    assert client.get(url(shop, "orders"), {"q": "+", "cursor": "x" * 10_000}).status_code == 200
+    for quantity in ("abc", "-1", "1e9", "99999999999999999999"):
+        response = client.post(
+            url(shop, "order_ship", order.pk),
+            {"carrier": "DHL", "tracking_number": "T", f"line_{line.pk}": quantity},
+        )
+        assert response.status_code == 400, quantity
+    response = client.post(url(shop, "order_ship", order.pk), {"carrier": "DHL"})
+    assert response.status_code == 400  # nothing chosen: every quantity empty
+    response = client.post(url(shop, "order_note_add", order.pk), {"text": "x" * 10_000})
+    assert response.status_code == 400
+    response = client.post(url(shop, "order_cancel", order.pk), {"reason": "r" * 5000})
+    assert response.status_code == 400
+    ids = [str(uuid.uuid4()) for _ in range(900)]
+    assert client.post(url(shop, "orders_packing_slips"), {"orders": ids}).status_code == 302
+    assert fresh(shop, order).status == "paid"
+    with tenancy.scope(shop):
+        assert not Shipment.objects.exists()
