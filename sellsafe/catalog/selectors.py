@@ -22,7 +22,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Abs, Coalesce
 from django.utils.dateparse import parse_datetime
 
 from sellsafe.catalog.models import Category, Product, ProductStatus, Variant
@@ -139,11 +139,15 @@ def _filtered(filters: ProductFilters, *, low_stock: int) -> QuerySet[Product]:
     if filters.category is not None:
         products = products.filter(category_id=filters.category)
     if filters.stock in STOCK_STATES:
-        products = products.annotate(available=Coalesce(_available_by_product(), 0))
+        products = products.alias(available=Coalesce(_available_by_product(), 0))
         if filters.stock == "out":
             products = products.filter(available__lte=0)
-        elif filters.stock == "low":  # one BETWEEN: the subquery is evaluated once per row
-            products = products.filter(available__range=(1, low_stock - 1))
+        elif filters.stock == "low":
+            # 1 <= available <= low_stock - 1, written so the subquery appears once in the SQL:
+            # PostgreSQL expands a BETWEEN (or two comparisons) into two evaluations per row.
+            products = products.alias(
+                low_band=Abs(2 * F("available") - low_stock, output_field=IntegerField())
+            ).filter(low_band__lte=low_stock - 2)
         else:
             products = products.filter(available__gte=max(low_stock, 1))
     return products

@@ -1,10 +1,14 @@
 """The product list page as HTML: rows built in the view (escaped), links, filters, query count."""
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sellsafe.catalog import services
+from sellsafe.catalog.models import Variant
+from sellsafe.catalog.selectors import ProductFilters, product_page
 from sellsafe.core import tenancy
+from sellsafe.inventory.models import Location, StockLevel
 from sellsafe.shops import roles
 from tests.shops.helpers import url
 
@@ -86,3 +90,30 @@ def test_the_page_costs_a_fixed_number_of_queries(shop_and_owner, make_product, 
         client.get(url(shop, "catalog_products"))
     assert len(many) == len(few)
     assert not any("DECLARE" in q["sql"] for q in many.captured_queries)
+
+
+@pytest.mark.parametrize("low_stock", [0, 1, 2, 5, 7])
+def test_stock_states_at_their_boundaries(shop_and_owner, make_product, low_stock):
+    """Every product is in exactly one state: out (<= 0), low (1 .. low_stock - 1), in (the rest,
+    at least 1)."""
+    shop, owner = shop_and_owner
+    levels = {n: make_product(shop, owner, title=f"Stock {n}") for n in range(-1, 9)}
+    with tenancy.scope(shop):
+        place = Location.objects.create(shop=shop, name="Main", kind="warehouse")
+        for n, product in levels.items():
+            if n >= 0:  # "Stock -1" has no stock level at all
+                StockLevel.objects.create(
+                    shop=shop,
+                    variant=Variant.objects.get(product=product),
+                    location=place,
+                    on_hand=n + 2,
+                    reserved=2,
+                )
+
+        def counts(state):
+            page = product_page(filters=ProductFilters(stock=state), low_stock=low_stock)
+            return sorted(int(row.title.split()[1]) for row in page.rows)
+
+        assert counts("out") == [-1, 0]
+        assert counts("low") == [n for n in range(1, 9) if n < low_stock]
+        assert counts("in") == [n for n in range(1, 9) if n >= max(low_stock, 1)]
