@@ -40,10 +40,12 @@ migrate: venv
 
 demo: migrate
 	$(BIN)/sellsafe seed_demo
-	@echo "Serving on http://localhost:$(PORT) (Ctrl-C stops the server and the task worker)"
+	@echo "Serving on http://localhost:$(PORT) (Ctrl-C stops the server, the task worker and the periodic jobs)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/sellsafe db_worker --queue-name '*' & \
+	$(BIN)/sellsafe periodic & \
 	PORT=$(PORT) $(BIN)/gunicorn sellsafe.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 \
+		--logger-class sellsafe.core.access_log.RedactingLogger \
 		--access-logfile - --access-logformat '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 test: venv
