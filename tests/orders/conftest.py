@@ -136,3 +136,11 @@ def shop_with_stock(make_shop):
     shop, owner = make_shop(slug="orders-shop", name="Orders shop")
     variant, location = make_stock(shop)
     return shop, owner, variant, location
+
+
+def order_object_ids(shop):
+    """{"order_id": ...} of a paid order in `shop` (with its own stocked variant), for the
+    cross-cutting tests that fill every shop URL's path parameters with real ids."""
+    variant, location = make_stock(shop, sku=f"ORD-{shop.slug}", on_hand=5)
+    order = make_order(shop, [(variant, location, 1)], status="paid")
+    return {"order_id": order.pk}
