@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Abs, Coalesce
 from django.utils.dateparse import parse_datetime
 
@@ -199,17 +199,25 @@ def product_page(
 
 
 def _rows(rows: list[dict[str, Any]]) -> list[ProductRow]:
-    """The page's variant counts and stock in two queries, whatever the page size; the price range
-    is the product's own (denormalised) columns."""
+    """The page's variant counts and available stock in one query, whatever the page size (the
+    price range is the product's own denormalised columns)."""
     ids = [row["pk"] for row in rows]
-    counts = dict(
+    per_variant = (
+        StockLevel.objects.filter(variant=OuterRef("pk"))
+        .order_by()
+        .values("variant")
+        .annotate(total=Sum(F("on_hand") - F("reserved")))
+        .values("total")
+    )
+    counts: dict[Any, int] = {}
+    available: dict[Any, int] = {}
+    for product_id, units in (
         Variant.objects.filter(product_id__in=ids)
         .order_by()
-        .values("product_id")
-        .annotate(n=Count("pk"))
-        .values_list("product_id", "n")
-    )
-    available = stock_by_product(ids)
+        .values_list("product_id", Subquery(per_variant, output_field=IntegerField()))
+    ):
+        counts[product_id] = counts.get(product_id, 0) + 1
+        available[product_id] = available.get(product_id, 0) + (units or 0)
     return [
         ProductRow(
             id=row["pk"],
