@@ -13,7 +13,8 @@ operations instead of ~10 statements per variant:
   nothing else can change a locked row), with one movement row each (reason "counted");
 * low stock: the variants whose level changed are locked in id order, their totals summed in one
   query; the alert flag is set or re-armed with conditional UPDATEs, and each crossing alerts once
-  (the same `_alert` as a single adjustment);
+  (the same `_alert` as a single adjustment; more than ALERTS_ONE_BY_ONE crossings in one call are
+  summarised in one notification and one `stock.low` event listing them all, without emails);
 * one `stock.counted` audit event per call with every variant's before/after (in parts of
   AUDIT_LINES_PER_EVENT lines, so no event grows without bound).
 
@@ -28,6 +29,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from sellsafe.audit.services import record
 from sellsafe.catalog.models import Variant
@@ -36,6 +38,7 @@ from sellsafe.core.errors import DomainError
 from sellsafe.inventory import events
 from sellsafe.inventory.models import Location, MovementReason, StockLevel, StockMovement
 from sellsafe.inventory.services import (
+    LOW_STOCK_KIND,
     MAX_QUANTITY,
     NOTE_MAX,
     _alert,
@@ -44,9 +47,13 @@ from sellsafe.inventory.services import (
     _whole,
     threshold_of,
 )
+from sellsafe.notifications.services import notify
 from sellsafe.shops.models import Membership, Shop
 
 AUDIT_LINES_PER_EVENT = 500
+# Up to this many low-stock crossings in one call alert one by one (notification, event, email
+# each, as a single adjustment does); more are summarised in one notification and one event.
+ALERTS_ONE_BY_ONE = 10
 _CHUNK = 1000  # rows per IN (...) list / bulk statement
 
 
@@ -75,21 +82,89 @@ def _clean(
     return cleaned
 
 
-def _set_on_hand(changed: list[tuple[StockLevel, int]]) -> None:
-    """Set on_hand of locked levels: one UPDATE ... FROM unnest(...) per chunk on PostgreSQL,
-    Django's bulk_update (CASE WHEN) elsewhere."""
+def _create_missing(shop: Shop, location: Location, variant_ids: list[Any]) -> None:
+    """Create the level rows that do not exist yet (0 on hand), skipping those that do, also when
+    a concurrent transaction creates one meanwhile (ON CONFLICT DO NOTHING)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for part in _chunks(variant_ids):
+                cursor.execute(
+                    "INSERT INTO inventory_stock_level "
+                    "(id, shop_id, variant_id, location_id, on_hand, reserved) "
+                    "SELECT gen_random_uuid(), %s, v, %s, 0, 0 FROM unnest(%s::uuid[]) AS v "
+                    "ORDER BY v ON CONFLICT (variant_id, location_id) DO NOTHING",
+                    [shop.pk, location.pk, list(part)],
+                )
+        return
+    StockLevel.objects.bulk_create(
+        [StockLevel(shop=shop, variant_id=pk, location=location) for pk in variant_ids],
+        batch_size=_CHUNK,
+        ignore_conflicts=True,
+    )
+
+
+def _set_on_hand(changed: list[tuple[Any, int]]) -> None:
+    """Set on_hand of locked levels (id, value): one UPDATE ... FROM unnest(...) per chunk on
+    PostgreSQL, one UPDATE per level elsewhere (SQLite: development and tests)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for part in _chunks(changed):
                 cursor.execute(
                     "UPDATE inventory_stock_level AS l SET on_hand = v.on_hand "
                     "FROM unnest(%s::uuid[], %s::integer[]) AS v(id, on_hand) WHERE l.id = v.id",
-                    [[level.pk for level, _ in part], [value for _, value in part]],
+                    [[level_id for level_id, _ in part], [value for _, value in part]],
                 )
         return
-    for level, value in changed:
-        level.on_hand = value
-    StockLevel.objects.bulk_update([level for level, _ in changed], ["on_hand"], batch_size=500)
+    for level_id, value in changed:
+        StockLevel.objects.filter(pk=level_id).update(on_hand=value)
+
+
+def _movements(
+    *,
+    shop: Shop,
+    location: Location,
+    actor: Membership,
+    note: str,
+    changed: list[tuple[Variant, Any, int, int, int]],
+) -> None:
+    """One "counted" movement per changed level."""
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for part in _chunks(changed):
+                cursor.execute(
+                    "INSERT INTO inventory_stock_movement (id, shop_id, variant_id, location_id, "
+                    "reason, note, on_hand_change, reserved_change, on_hand_after, "
+                    "reserved_after, actor_id, created_at) "
+                    "SELECT gen_random_uuid(), %s, t.v, %s, %s, %s, t.a - t.b, 0, t.a, t.r, %s, %s "
+                    "FROM unnest(%s::uuid[], %s::integer[], %s::integer[], %s::integer[]) "
+                    "AS t(v, b, a, r)",
+                    [
+                        shop.pk, location.pk, MovementReason.COUNTED, note, actor.user_id, now,
+                        [c[0].pk for c in part], [c[2] for c in part], [c[4] for c in part],
+                        [c[3] for c in part],
+                    ],
+                )  # fmt: skip
+        return
+    StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                shop=shop,
+                variant=variant,
+                location=location,
+                reason=MovementReason.COUNTED,
+                note=note,
+                on_hand_change=set_to - on_hand,
+                reserved_change=0,
+                on_hand_after=set_to,
+                reserved_after=reserved,
+                actor_id=actor.user_id,
+                created_at=now,
+            )
+            for variant, _, on_hand, reserved, set_to in changed
+        ],
+        batch_size=_CHUNK,
+    )
 
 
 def _check_low_stock_bulk(*, shop: Shop, variants: list[Variant]) -> int:
@@ -135,10 +210,48 @@ def _check_low_stock_bulk(*, shop: Shop, variants: list[Variant]) -> int:
             low_stock_alerted=True
         )
     # The rows are locked by us since the read above: every flag we set was ours to set.
-    for variant, available, threshold in alert:
+    for variant, _, _ in alert:
         variant.low_stock_alerted = True
-        _alert(shop=shop, variant=variant, available=available, threshold=threshold)
+    if len(alert) <= ALERTS_ONE_BY_ONE:
+        for variant, available, threshold in alert:
+            _alert(shop=shop, variant=variant, available=available, threshold=threshold)
+    else:
+        _alert_summary(shop=shop, alert=alert)
     return len(alert)
+
+
+def _alert_summary(*, shop: Shop, alert: list[tuple[Variant, int, int]]) -> None:
+    """Many variants crossed at once (an import, a stock take): one notification and one
+    `stock.low` event listing every one of them, instead of one of each (and one email) per
+    variant. Each variant's flag is set as for a single alert, so it alerts again only after
+    recovering."""
+    skus = ", ".join(variant.sku for variant, _, _ in alert[:20])
+    more = f" and {len(alert) - 20:,} more" if len(alert) > 20 else ""
+    notify(
+        shop=shop,
+        kind=LOW_STOCK_KIND,
+        permission="catalog.view",
+        title=f"Low stock: {len(alert):,} variants",
+        body=f"Below their low-stock threshold after a count: {skus}{more}.",
+    )
+    record(
+        shop=shop,
+        action=events.STOCK_LOW,
+        target_type="shop",
+        target_id=str(shop.pk),
+        changes={
+            "variant_count": len(alert),
+            "variants": [
+                {
+                    "variant": str(variant.pk),
+                    "sku": variant.sku,
+                    "available": available,
+                    "threshold": threshold,
+                }
+                for variant, available, threshold in alert
+            ],
+        },
+    )
 
 
 @tenancy.shop_service
@@ -160,63 +273,41 @@ def stock_count_bulk(
     if not cleaned:
         return 0
     with transaction.atomic():
-        StockLevel.objects.bulk_create(
-            [StockLevel(shop=shop, variant=v, location=location) for v, _ in cleaned],
-            batch_size=_CHUNK,
-            ignore_conflicts=True,
-        )
-        levels: dict[Any, StockLevel] = {}
+        _create_missing(shop, location, [v.pk for v, _ in cleaned])
+        levels: dict[Any, tuple[Any, int, int]] = {}
         for part in _chunks(cleaned):
-            for level in (
+            for level_id, variant_id, on_hand, reserved in (
                 StockLevel.objects.select_for_update()
                 .filter(location=location, variant_id__in=[v.pk for v, _ in part])
                 .order_by("variant_id")
-                .only("id", "variant_id", "on_hand", "reserved")
+                .values_list("id", "variant_id", "on_hand", "reserved")
             ):
-                levels[level.variant_id] = level
-        changed: list[tuple[StockLevel, int]] = []
-        lines: list[dict[str, Any]] = []
-        movements: list[StockMovement] = []
+                levels[variant_id] = (level_id, on_hand, reserved)
+        changed: list[tuple[Variant, Any, int, int, int]] = []
         for variant, set_to in cleaned:
-            level = levels[variant.pk]
-            if set_to < level.reserved:
+            level_id, on_hand, reserved = levels[variant.pk]
+            if set_to < reserved:
                 raise DomainError(
-                    f"{variant.sku}: {level.reserved} units at {location.name} are reserved "
-                    f"for orders: the count cannot be below {level.reserved}.",
+                    f"{variant.sku}: {reserved} units at {location.name} are reserved "
+                    f"for orders: the count cannot be below {reserved}.",
                     field="quantity",
                 )
-            if set_to == level.on_hand:
-                continue
-            changed.append((level, set_to))
-            movements.append(
-                StockMovement(
-                    shop=shop,
-                    variant=variant,
-                    location=location,
-                    reason=MovementReason.COUNTED,
-                    note=note,
-                    on_hand_change=set_to - level.on_hand,
-                    reserved_change=0,
-                    on_hand_after=set_to,
-                    reserved_after=level.reserved,
-                    actor=actor.user,
-                )
-            )
-            lines.append(
-                {
-                    "variant": str(variant.pk),
-                    "sku": variant.sku,
-                    "on_hand": {"before": level.on_hand, "after": set_to},
-                }
-            )
+            if set_to != on_hand:
+                changed.append((variant, level_id, on_hand, reserved, set_to))
         if not changed:
             return 0
-        _set_on_hand(changed)
-        StockMovement.objects.bulk_create(movements, batch_size=_CHUNK)
+        _set_on_hand([(level_id, set_to) for _, level_id, _, _, set_to in changed])
+        _movements(shop=shop, location=location, actor=actor, note=note, changed=changed)
+        lines = [
+            {
+                "variant": str(variant.pk),
+                "sku": variant.sku,
+                "on_hand": {"before": on_hand, "after": set_to},
+            }
+            for variant, _, on_hand, _, set_to in changed
+        ]
         by_pk = {v.pk: v for v, _ in cleaned}
-        alerts = _check_low_stock_bulk(
-            shop=shop, variants=[by_pk[level.variant_id] for level, _ in changed]
-        )
+        alerts = _check_low_stock_bulk(shop=shop, variants=[by_pk[c[0].pk] for c in changed])
         parts = _chunks(lines, AUDIT_LINES_PER_EVENT)
         for number, part in enumerate(parts, 1):
             record(

@@ -8,6 +8,7 @@ from django.db import close_old_connections, connection, connections
 
 from sellsafe.audit.chain import chain_key, verify_chain
 from sellsafe.audit.models import AuditEvent
+from sellsafe.catalog.models import Variant
 from sellsafe.core import tenancy
 from sellsafe.core.errors import DomainError, NotAllowed
 from sellsafe.inventory import events, services
@@ -121,6 +122,21 @@ def test_low_stock_alerts_once_per_crossing(three, django_capture_on_commit_call
     count(owner, shop, location, [(cap, 1)])
     assert notes().count("Low stock: CAP-1") == 2
     assert AuditEvent.objects.filter(shop=shop, action=events.STOCK_LOW).count() == 3
+
+
+def test_many_crossings_in_one_call_are_summarised_once(stocked, mailoutbox):
+    shop, owner, tee, location = stocked
+    variants = [tee] + [make_variant(shop, f"V-{n:02d}") for n in range(11)]
+    count(owner, shop, location, [(v, 1) for v in variants])
+    with tenancy.scope(shop):
+        notes = list(Notification.objects.filter(kind=services.LOW_STOCK_KIND))
+        assert all(v.low_stock_alerted for v in Variant.objects.all())
+    assert [n.title for n in notes] == ["Low stock: 12 variants"]
+    event = AuditEvent.objects.filter(shop=shop, action=events.STOCK_LOW).get()
+    assert event.changes["variant_count"] == 12
+    assert {line["sku"] for line in event.changes["variants"]} == {v.sku for v in variants}
+    count(owner, shop, location, [(v, 0) for v in variants])  # still low: no new alert
+    assert AuditEvent.objects.filter(shop=shop, action=events.STOCK_LOW).count() == 1
 
 
 def test_members_without_inventory_adjust_are_refused(three, add_member):

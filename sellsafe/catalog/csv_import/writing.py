@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from sellsafe.audit.services import record
@@ -136,6 +136,7 @@ class _Writer:
         self.actor, self.shop, self.plan = actor, shop, plan
         self.counts = Counts()
         self.product_ids: list[str] = []
+        self.batches = 0
 
     def batch(self, batch: list[PlannedProduct]) -> None:
         shop, now = self.shop, timezone.now()
@@ -211,8 +212,23 @@ class _Writer:
         Product.objects.bulk_update(changed_products, _PRODUCT_FIELDS, batch_size=BATCH)
         Variant.objects.bulk_update(changed_variants, _VARIANT_FIELDS, batch_size=1000)
         repriced = self._audit_prices(prices)
+        self._analyze()
         refresh_price_range([p.pk for p in new_products] + repriced)
         self._stock(batch, by_index)
+
+    def _analyze(self) -> None:
+        """PostgreSQL: refresh the planner's statistics of the tables a large import grows, after
+        batch 1, 2, 4, 8, ... A fresh shop's tables have none (autovacuum cannot count rows of
+        the import's open transaction; ANALYZE in it does), and with a table a hundred times
+        larger than its statistics say, the planner scans the whole shop's index for each row:
+        `refresh_price_range` and the stock-level lookups then take seconds per batch."""
+        self.batches += 1
+        if connection.vendor != "postgresql" or len(self.plan.products) <= BATCH:
+            return
+        if self.batches & (self.batches - 1):
+            return  # not a power of two
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE catalog_product, catalog_variant, inventory_stock_level")
 
     def _audit_prices(self, prices: list[tuple[PlannedProduct, list[dict[str, Any]]]]) -> list[Any]:
         """Every changed price with its before/after, in `product.bulk_price_changed` events of
