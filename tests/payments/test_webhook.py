@@ -160,6 +160,7 @@ def test_the_amount_and_currency_must_match_what_is_due(pending):
         notes = Notification.objects.filter(permission="orders.view")
         assert notes.count() == 2
         assert all(f"#{order.number}" in n.title for n in notes)
+        assert all(n.link == f"/s/{shop.slug}/orders/{order.pk}/" for n in notes)
 
 
 def test_unknown_orders_and_other_event_types_are_acknowledged(pending, shop_owner):

@@ -40,6 +40,9 @@ def test_the_whole_flow_restocks_once_and_refunds(shop_owner, shipped_order, mai
     stock_before = on_hand(shop, first)
     ret = request(shop, order, [2, 1])
     assert ret.by_buyer and ret.status == ReturnStatus.REQUESTED
+    with tenancy.scope(shop):
+        note = Notification.objects.get(kind="return_requested")
+        assert note.link == f"/s/{shop.slug}/returns/{ret.pk}/" and "Too small" not in note.body
     assert fresh(shop, ret).reason == "Too small"
     returns.return_approve(actor=owner, shop=shop, return_request=ret)
     with tenancy.scope(shop):

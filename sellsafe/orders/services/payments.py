@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.urls import NoReverseMatch, reverse
 
 from sellsafe.audit.services import record
 from sellsafe.core import tenancy
@@ -158,7 +159,11 @@ def _event(body: bytes) -> dict[str, Any] | None:
 
 
 def _problem(shop: Shop, order: Order, title: str, body: str) -> None:
-    notify(shop=shop, kind=NOTIFY_KIND, permission="orders.view", title=title, body=body)
+    try:
+        link = reverse("console:order", args=[shop.slug, order.pk])
+    except NoReverseMatch:
+        link = ""
+    notify(shop=shop, kind=NOTIFY_KIND, permission="orders.view", title=title, body=body, link=link)
 
 
 @tenancy.shop_service

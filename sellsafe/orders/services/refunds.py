@@ -123,20 +123,15 @@ def refund_issue(
             },
         )
         _watch_for_burst(shop=shop, actor=actor, currency=order.currency)
-        _email_buyer(shop, order, amount, return_request)
+        _email_buyer(shop, order, amount)
     return refund
 
 
-def _email_buyer(
-    shop: Shop, order: Order, amount: int, return_request: ReturnRequest | None
-) -> None:
+def _email_buyer(shop: Shop, order: Order, amount: int) -> None:
     from sellsafe.orders.emails import queue_buyer_email
 
+    # One email: for a returned parcel the refund is the news (no separate "return refunded").
     queue_buyer_email(shop=shop, order=order, kind="refunded", extra={"amount": amount})
-    if return_request is not None:
-        queue_buyer_email(
-            shop=shop, order=order, kind="return_update", extra={"status": ReturnStatus.REFUNDED}
-        )
 
 
 def _watch_for_burst(*, shop: Shop, actor: Membership, currency: str) -> None:

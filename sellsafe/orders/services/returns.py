@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from sellsafe.core import tenancy
@@ -190,9 +191,17 @@ def return_request(
                 permission="orders.view",
                 title=f"Return requested for order #{locked.number}",
                 body="The buyer asked to send items back. Approve or reject the request.",
+                link=_detail_link(shop, ret),
             )
         _email(shop, locked, R.REQUESTED)
     return ret
+
+
+def _detail_link(shop: Shop, ret: ReturnRequest) -> str:
+    try:
+        return reverse("console:return_detail", args=[shop.slug, ret.pk])
+    except NoReverseMatch:
+        return ""
 
 
 def _move(ret: ReturnRequest, to: str, **fields: Any) -> None:
