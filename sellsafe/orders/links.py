@@ -22,8 +22,13 @@ SALT = "orders.buyer_link"
 TOKEN_MAX = 200
 
 
+def _signer() -> signing.Signer:
+    # No timestamp: the link is stable (the same in every email) and does not expire.
+    return signing.Signer(salt=SALT)
+
+
 def order_token(order: Order) -> str:
-    return signing.dumps([str(order.pk), order.link_key], salt=SALT)
+    return _signer().sign_object([str(order.pk), order.link_key])
 
 
 def order_from_token(*, shop: Shop, token: str) -> Order | None:
@@ -32,7 +37,7 @@ def order_from_token(*, shop: Shop, token: str) -> Order | None:
     if not isinstance(token, str) or not token or len(token) > TOKEN_MAX:
         return None
     try:
-        data: Any = signing.loads(token, salt=SALT)
+        data: Any = _signer().unsign_object(token)
     except signing.BadSignature:
         return None
     if not (isinstance(data, list) and len(data) == 2 and all(isinstance(x, str) for x in data)):

@@ -35,10 +35,10 @@ def test_link_opens_the_order_and_nothing_else(client, make_shop, store):
         changed = token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
         assert client.get(f"/store/{store.shop.slug}/orders/{changed}/").status_code == 404
     # Swapped ids: a validly signed token with the other order's id but this one's key.
-    swapped = signing.dumps([str(second.pk), first.link_key], salt=links.SALT)
+    swapped = signing.Signer(salt=links.SALT).sign_object([str(second.pk), first.link_key])
     assert client.get(f"/store/{store.shop.slug}/orders/{swapped}/").status_code == 404
     # Signed for another purpose (wrong salt).
-    wrong_salt = signing.dumps([str(first.pk), first.link_key])
+    wrong_salt = signing.Signer().sign_object([str(first.pk), first.link_key])
     assert client.get(f"/store/{store.shop.slug}/orders/{wrong_salt}/").status_code == 404
     # Right token under another shop's address.
     assert client.get(f"/store/{other.shop.slug}/orders/{token}/").status_code == 404
