@@ -253,3 +253,10 @@ def test_the_tolerance_is_300_seconds_both_ways(pending):
     assert webhook_handle(shop=shop, body=body, signature_header=header, now=t + 300).result == (
         "ok"
     )
+
+
+def test_the_command_refuses_an_unknown_shop(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No shop"):
+        call_command("payments", "webhook-secret", "--shop", "nope", stdout=io.StringIO())

@@ -267,3 +267,24 @@ def test_the_buyer_form_is_rate_limited_per_order(client, shop_owner, shipped_or
         client.post(buyer_url(shop, shipped_order), {"reason": ""})
     response = client.post(buyer_url(shop, shipped_order), {"reason": ""})
     assert response.status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("role_key", "allowed"),
+    [
+        (roles.CUSTOMER_SERVICE, True),
+        (roles.FINANCE, True),
+        (roles.FULFILMENT, False),
+        (roles.ANALYST, False),
+        (roles.CATALOG, False),
+    ],
+)
+def test_who_can_record_a_refund(shipped_order, shop_owner, add_member, browser, role_key, allowed):
+    shop, owner = shop_owner
+    client = browser(add_member(shop, role_key).user)
+    response = client.post(
+        url(shop, "order_refund_new", shipped_order.pk), {"amount": "1.00", "reason": "Late"}
+    )
+    assert response.status_code == (302 if allowed else 404)
+    with tenancy.scope(shop):
+        assert Refund.objects.count() == (1 if allowed else 0)
