@@ -78,4 +78,57 @@ def catalog_object_ids(shop, owner, settings, tmp_path):
         "variant_id": variant.pk,
         "location_id": location.pk,
         "image_id": image.pk,
+        **order_object_ids(shop, owner, variant, location),
     }
+
+
+VICTIM_BUYER = {"email": "victim.buyer@example.com", "name": "Vera Victimbuyer"}
+
+
+def order_object_ids(shop, owner, variant, location):
+    """A shipped, paid order of `variant` (with its customer) and a buyer's return request on
+    it, made through the real checkout and order services."""
+    from sellsafe.catalog.services import product_set_status
+    from sellsafe.inventory.services import stock_adjust
+    from sellsafe.orders.services.fulfilment import shipment_create
+    from sellsafe.orders.services.placing import Buyer, CartLine, order_place
+    from sellsafe.orders.services.returns import return_request
+    from sellsafe.orders.services.status import order_mark_paid
+
+    with tenancy.scope(shop):
+        product_set_status(actor=owner, shop=shop, product=variant.product, status="active")
+        stock_adjust(
+            actor=owner, shop=shop, variant=variant, location=location, change=5, reason="received"
+        )
+        order = order_place(
+            shop=shop,
+            lines=[CartLine(variant_id=variant.pk, quantity=2)],
+            buyer=Buyer(
+                email=VICTIM_BUYER["email"],
+                name=VICTIM_BUYER["name"],
+                phone="+447911123456",
+                address={
+                    "line1": "1 Victim Road",
+                    "city": "Leeds",
+                    "postcode": "LS1 4AP",
+                    "country": "GB",
+                },
+            ),
+            payment_method="bank_transfer",
+            idempotency_key=f"tenant-test-{shop.slug}-0001",
+        ).order
+        order = order_mark_paid(shop=shop, order=order, actor=owner)
+        line = order.lines.get()
+        shipment_create(
+            actor=owner,
+            shop=shop,
+            order=order,
+            carrier="Royal Mail",
+            tracking_number="RM1GB",
+            lines=[(line, 2)],
+        )
+        order.refresh_from_db()
+        returned = return_request(
+            shop=shop, order=order, lines=[(line, 1)], reason="Too small", actor=None
+        )
+    return {"order_id": order.pk, "customer_id": order.customer_id, "return_id": returned.pk}

@@ -71,11 +71,15 @@ def test_each_role_sees_exactly_the_pages_its_codes_allow(
 
 def test_matrix_covers_every_shop_page():
     """Every page under /s/ is in one of the role matrices (this one, the catalog's, the
-    inventory's, or the image pages' in tests/catalog_images/test_views.py)."""
+    inventory's, the orders', returns', customers', or the image pages' in
+    tests/catalog_images/test_views.py)."""
     from sellsafe.console import catalog_image_urls
     from tests.catalog.test_views import PAGES as CATALOG_PAGES
     from tests.catalog_csv.test_views import PAGES as CSV_PAGES
+    from tests.customers.test_views import PAGES as CUSTOMER_PAGES
     from tests.inventory.test_views import PAGES as INVENTORY_PAGES
+    from tests.orders.test_views import PAGES as ORDER_PAGES
+    from tests.returns.test_views import PAGES as RETURN_PAGES
     from tests.shops.test_shop_architecture import shop_patterns
 
     covered = (
@@ -83,6 +87,9 @@ def test_matrix_covers_every_shop_page():
         | {name for name, *_ in CATALOG_PAGES}
         | {name for name, *_ in CSV_PAGES}
         | {name for name, *_ in INVENTORY_PAGES}
+        | {name for name, *_ in ORDER_PAGES}
+        | {name for name, *_ in RETURN_PAGES}
+        | {name for name, *_ in CUSTOMER_PAGES}
         | {pattern.name for pattern in catalog_image_urls.urlpatterns}
         | {"shop_invitation_revoke", "shop_member_role", "shop_member_access_end"}
     )

@@ -34,12 +34,28 @@ def test_every_shop_view_declares_a_known_permission():
     assert offenders == []
 
 
+# The public doors: the storefront (buyers) and the payment provider's webhook. Their views live
+# in sellsafe.storefront, which shows only what a shop publishes and never a member's console.
+PUBLIC_PREFIXES = ("store/<slug:shop_slug>/", "hooks/")
+
+
 def test_shop_slug_appears_only_under_the_shop_prefix():
     """A view elsewhere taking `shop_slug` would skip the one door into a shop."""
     offenders = [
         route
         for route, _ in _walk(get_resolver())
-        if "shop_slug" in route and not route.startswith(SHOP_PREFIX)
+        if "shop_slug" in route
+        and not route.startswith(SHOP_PREFIX)
+        and not route.startswith(PUBLIC_PREFIXES)
+    ]
+    assert offenders == []
+
+
+def test_public_shop_urls_are_served_by_the_storefront_only():
+    public = [(r, p) for r, p in _walk(get_resolver()) if r.startswith(PUBLIC_PREFIXES)]
+    assert public
+    offenders = [
+        r for r, p in public if not p.callback.__module__.startswith("sellsafe.storefront")
     ]
     assert offenders == []
 

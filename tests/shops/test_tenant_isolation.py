@@ -13,9 +13,11 @@ import pytest
 
 from sellsafe.audit.models import AuditEvent
 from sellsafe.core import tenancy
+from sellsafe.customers.models import Customer
+from sellsafe.orders.models import Order, OrderNote, ReturnRequest
 from sellsafe.shops import events, roles, services
 from sellsafe.shops.models import Invitation, Membership, Role, Shop
-from tests.shops.helpers import catalog_object_ids, role_of
+from tests.shops.helpers import VICTIM_BUYER, catalog_object_ids, role_of
 from tests.shops.test_shop_architecture import shop_patterns
 
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -89,6 +91,14 @@ def _snapshot(shop):
             "invitations": sorted(
                 Invitation.objects.values_list("pk", "revoked_at", "accepted_at")
             ),
+            "orders": sorted(
+                Order.objects.values_list(
+                    "pk", "status", "paid_minor", "refunded_minor", "anonymised_at"
+                )
+            ),
+            "returns": sorted(ReturnRequest.objects.values_list("pk", "status")),
+            "customers": sorted(Customer.objects.values_list("pk", "erased_at", "email_index")),
+            "notes": OrderNote.objects.count(),
             "events": AuditEvent.objects.filter(shop=shop)
             .exclude(action=events.ACCESS_DENIED)
             .count(),
@@ -104,6 +114,8 @@ def _leaks(response, shop_a, member_a, ids):
         "pending-a@victim.example",
         "Victim role",
         str(ids["event_id"]),
+        VICTIM_BUYER["email"],
+        VICTIM_BUYER["name"],
     ]
     return [s for s in secrets if s in page]
 
