@@ -255,6 +255,7 @@ def phase_child(phase: str, data_dir: Path, profile: Path | None) -> dict[str, A
     data = (data_dir / ("update.csv" if phase == "update" else "create.csv")).read_bytes()
     connection.ensure_connection()
     rss_before = _rss_kib()
+    cpu_before = time.process_time()
     profiler = None
     sql: dict[str, list[float]] = {}
 
@@ -283,6 +284,7 @@ def phase_child(phase: str, data_dir: Path, profile: Path | None) -> dict[str, A
             reauthenticated=True,
         )
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_before
     if profiler is not None and profile is not None:
         profiler.disable()
         profiler.dump_stats(str(profile))
@@ -294,6 +296,8 @@ def phase_child(phase: str, data_dir: Path, profile: Path | None) -> dict[str, A
         "rows": result.rows,
         "seconds": round(seconds, 2),
         "rows_per_s": round(result.rows / seconds, 1),
+        "cpu_s": round(cpu, 1),
+        "sql_s": round(sum(t for _, t in sql.values()), 1),
         "peak_rss_mib": round(peak / 1024, 1),
         "rss_growth_mib": round((peak - rss_before) / 1024, 1),
         "counts": result.counts,
@@ -440,11 +444,14 @@ def print_table(report: dict[str, Any]) -> None:
         f"\nCatalog CSV import, {setup['vendor']}, {setup['rows']:,} rows, "
         f"{setup['products']:,} products, {setup['file_bytes'] / 1e6:.1f} MB"
     )
-    print(f"{'phase':<12} {'rows/s':>9} {'seconds':>8} {'peak RSS MiB':>13} {'growth MiB':>11}")
+    print(
+        f"{'phase':<12} {'rows/s':>9} {'seconds':>8} {'CPU s':>6} {'SQL s':>6} "
+        f"{'peak RSS MiB':>13} {'growth MiB':>11}"
+    )
     for name, r in result["phases"].items():
         print(
-            f"{name:<12} {r['rows_per_s']:>9,.0f} {r['seconds']:>8.1f} "
-            f"{r['peak_rss_mib']:>13.0f} {r['rss_growth_mib']:>11.0f}"
+            f"{name:<12} {r['rows_per_s']:>9,.0f} {r['seconds']:>8.1f} {r['cpu_s']:>6.1f} "
+            f"{r['sql_s']:>6.1f} {r['peak_rss_mib']:>13.0f} {r['rss_growth_mib']:>11.0f}"
         )
     if result["copy"]:
         c = result["copy"]
