@@ -9,6 +9,7 @@ app_name = "storefront"
 urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
     path("products/<slug:handle>/", views.product, name="product"),
+    path("products/<slug:handle>/stock/", views.product_stock, name="product_stock"),
     path("cart/", views.cart_page, name="cart"),
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/update/", views.cart_update, name="cart_update"),

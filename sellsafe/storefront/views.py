@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -57,6 +57,21 @@ def product(request: HttpRequest, shop: Shop, handle: str) -> HttpResponse:
             "cart_count": sum(carts.read(request, shop.pk).values()),
         },
     )
+
+
+@require_GET
+@storefront_view
+def product_stock(request: HttpRequest, shop: Shop, handle: str) -> HttpResponse:
+    """The variants' stock states as JSON, polled by the product page (storefront/stock.js)."""
+    found = showcase.product_by_handle(handle)
+    if found is None:
+        raise Http404(NOT_FOUND)
+    stock = showcase.available(found.variants.values_list("pk", flat=True))
+    response = JsonResponse(
+        {str(pk): {"state": s.state, "label": s.label} for pk, s in stock.items()}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,3 +138,15 @@ def test_category_filter_and_pages(client, store):
     assert b"Mug" in response.content and b"Desk Lamp" not in response.content
     for junk in ("not-a-uuid", "x" * 5000, "00000000-0000-0000-0000-000000000000"):
         assert client.get(url(store, "home"), {"category": junk, "page": junk}).status_code == 200
+
+
+def test_stock_endpoint_for_the_live_badges(client, make_shop):
+    store = make_store(make_shop, units=2)
+    response = client.get(url(store, "product_stock", handle="mug"))
+    assert response.status_code == 200
+    assert response.json() == {str(store.variant.pk): {"state": "few", "label": "Only 2 left"}}
+    add_product(store.shop, store.owner, handle="hidden", status="draft")
+    assert client.get(url(store, "product_stock", handle="hidden")).status_code == 404
+    page = client.get(url(store, "product", handle="mug"))
+    assert b"storefront/stock.js" in page.content
+    assert b"data-stock-url" in page.content
