@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
 
-from sellsafe.catalog.models import Category, Product, ProductStatus, Variant
+from sellsafe.catalog.models import Category, Product, ProductImage, ProductStatus, Variant
 from sellsafe.inventory.models import StockLevel
 
 FEW_LEFT = 5
@@ -38,7 +38,15 @@ class Stock:
 
 
 def active_products(category_id: Any = None) -> QuerySet[Product]:
-    products = Product.objects.filter(status=ProductStatus.ACTIVE).order_by("title", "id")
+    """Active products with their first picture (`cover`, or None) in one extra query."""
+    first_image = ProductImage.objects.filter(product=OuterRef("pk")).order_by(
+        "position", "created_at"
+    )
+    products = (
+        Product.objects.filter(status=ProductStatus.ACTIVE)
+        .annotate(cover=Subquery(first_image.values("pk")[:1]))
+        .order_by("title", "id")
+    )
     if category_id:
         try:
             products = products.filter(category_id=uuid.UUID(str(category_id)))
@@ -50,6 +58,10 @@ def active_products(category_id: Any = None) -> QuerySet[Product]:
 def categories() -> QuerySet[Category]:
     used = Product.objects.filter(status=ProductStatus.ACTIVE, category__isnull=False)
     return Category.objects.filter(pk__in=used.values("category_id")).order_by("name")
+
+
+def pictures(product: Product) -> list[ProductImage]:
+    return list(ProductImage.objects.filter(product=product).order_by("position", "created_at"))
 
 
 def product_by_handle(handle: str) -> Product | None:

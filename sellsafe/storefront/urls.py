@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from sellsafe.storefront import buyer_returns, checkout, order_page, views
+from sellsafe.storefront import buyer_returns, checkout, images, order_page, views
 
 app_name = "storefront"
 
@@ -10,6 +10,8 @@ urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
     path("products/<slug:handle>/", views.product, name="product"),
     path("products/<slug:handle>/stock/", views.product_stock, name="product_stock"),
+    path("images/<uuid:image_id>/", images.image_file, name="image"),
+    path("images/<uuid:image_id>/thumb/", images.image_thumb, name="image_thumb"),
     path("cart/", views.cart_page, name="cart"),
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/update/", views.cart_update, name="cart_update"),

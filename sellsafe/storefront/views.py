@@ -53,6 +53,7 @@ def product(request: HttpRequest, shop: Shop, handle: str) -> HttpResponse:
         {
             "shop": shop,
             "product": found,
+            "pictures": showcase.pictures(found),
             "variants": [(v, stock[v.pk]) for v in variants],
             "cart_count": sum(carts.read(request, shop.pk).values()),
         },

@@ -13,7 +13,6 @@ from uuid import UUID
 
 from django import forms
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -33,11 +32,11 @@ from sellsafe.console.views.shop_common import (
     show_error,
 )
 from sellsafe.core.errors import DomainError
+from sellsafe.core.http_files import stored_image_response
 
 ACCEPT = ",".join(sorted(images.CONTENT_TYPES))
 # Room for the multipart envelope and the alt text around the file itself.
 REQUEST_OVERHEAD = 64 * 1024
-IMAGE_CSP = "default-src 'none'; sandbox"
 CACHE_CONTROL = "private, max-age=3600"
 
 
@@ -236,22 +235,14 @@ def image_alt(request: HttpRequest, product_id: UUID, image_id: UUID) -> HttpRes
 
 
 def _serve(image: ProductImage, name: str, content_type: str, suffix: str = "") -> FileResponse:
-    if not name or content_type not in images.CONTENT_TYPES:
+    if content_type not in images.CONTENT_TYPES:
         raise Http404(NOT_FOUND)
-    try:
-        stored = default_storage.open(name, "rb")
-    except (FileNotFoundError, OSError) as error:
-        raise Http404(NOT_FOUND) from error
-    response = FileResponse(stored, content_type=content_type)
-    extension = images.EXTENSIONS[content_type]
-    response["Content-Disposition"] = f'inline; filename="{image.pk}{suffix}.{extension}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = CACHE_CONTROL
-    # NoStoreMiddleware replaces Cache-Control on signed-in responses unless told otherwise.
-    response.sellsafe_private_cache = True  # type: ignore[attr-defined]
-    response["Content-Security-Policy"] = IMAGE_CSP
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response
+    return stored_image_response(
+        name=name,
+        content_type=content_type,
+        filename=f"{image.pk}{suffix}.{images.EXTENSIONS[content_type]}",
+        cache_control=CACHE_CONTROL,
+    )
 
 
 @shop_view("catalog.view")
