@@ -11,17 +11,20 @@ from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 from sellsafe.core import tenancy
 from sellsafe.shops.models import Shop
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 NOT_FOUND = "Not found."
 
 
 def storefront_view(view: View) -> View:
     @wraps(view)
-    def wrapper(request: HttpRequest, shop_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(
+        request: HttpRequest, shop_slug: str, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         shop = Shop.objects.filter(slug=shop_slug).first() if len(shop_slug) <= 50 else None
         if shop is None:
             raise Http404(NOT_FOUND)

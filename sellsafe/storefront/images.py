@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_http_methods
 
 from sellsafe.catalog import images
@@ -26,7 +26,7 @@ def _public_image(image_id: UUID) -> ProductImage:
 
 @require_http_methods(["GET", "HEAD"])
 @storefront_view
-def image_file(request: HttpRequest, shop: Shop, image_id: UUID) -> HttpResponse:
+def image_file(request: HttpRequest, shop: Shop, image_id: UUID) -> FileResponse:
     image = _public_image(image_id)
     if image.content_type not in images.CONTENT_TYPES:
         raise Http404(NOT_FOUND)
@@ -40,7 +40,7 @@ def image_file(request: HttpRequest, shop: Shop, image_id: UUID) -> HttpResponse
 
 @require_http_methods(["GET", "HEAD"])
 @storefront_view
-def image_thumb(request: HttpRequest, shop: Shop, image_id: UUID) -> HttpResponse:
+def image_thumb(request: HttpRequest, shop: Shop, image_id: UUID) -> FileResponse:
     image = _public_image(image_id)
     return stored_image_response(
         name=image.thumbnail_name,
