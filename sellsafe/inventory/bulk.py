@@ -5,7 +5,8 @@
 The same rules as a single count through `stock_adjust(set_to=..., reason="counted")`, in set
 operations instead of ~10 statements per variant:
 
-* missing stock levels are created in one INSERT ... ON CONFLICT DO NOTHING;
+* missing stock levels are created in one INSERT ... ON CONFLICT DO NOTHING (on PostgreSQL with
+  their count already: a row this transaction inserted is invisible to others until commit);
 * the levels are locked (`SELECT ... FOR UPDATE`) in variant-id order, so concurrent counts and
   adjustments queue behind the lock instead of reading and writing back;
 * a count below the units reserved for orders is refused (naming the SKU) and nothing is written;
@@ -82,25 +83,34 @@ def _clean(
     return cleaned
 
 
-def _create_missing(shop: Shop, location: Location, variant_ids: list[Any]) -> None:
-    """Create the level rows that do not exist yet (0 on hand), skipping those that do, also when
-    a concurrent transaction creates one meanwhile (ON CONFLICT DO NOTHING)."""
+def _create_missing(
+    shop: Shop, location: Location, cleaned: list[tuple[Variant, int]]
+) -> dict[Any, Any]:
+    """Create the level rows that do not exist yet, skipping those that do, also when a
+    concurrent transaction creates one meanwhile (ON CONFLICT DO NOTHING). On PostgreSQL the new
+    rows start at their count (ours alone until commit: no lock or UPDATE needed) and
+    {variant id: level id} of the rows inserted is returned; elsewhere they start at 0 and {}."""
     if connection.vendor == "postgresql":
+        created: dict[Any, Any] = {}
         with connection.cursor() as cursor:
-            for part in _chunks(variant_ids):
+            for part in _chunks(cleaned):
                 cursor.execute(
                     "INSERT INTO inventory_stock_level "
                     "(id, shop_id, variant_id, location_id, on_hand, reserved) "
-                    "SELECT gen_random_uuid(), %s, v, %s, 0, 0 FROM unnest(%s::uuid[]) AS v "
-                    "ORDER BY v ON CONFLICT (variant_id, location_id) DO NOTHING",
-                    [shop.pk, location.pk, list(part)],
+                    "SELECT gen_random_uuid(), %s, t.v, %s, t.c, 0 "
+                    "FROM unnest(%s::uuid[], %s::integer[]) AS t(v, c) "
+                    "ORDER BY t.v ON CONFLICT (variant_id, location_id) DO NOTHING "
+                    "RETURNING variant_id, id",
+                    [shop.pk, location.pk, [v.pk for v, _ in part], [c for _, c in part]],
                 )
-        return
+                created.update(cursor.fetchall())
+        return created
     StockLevel.objects.bulk_create(
-        [StockLevel(shop=shop, variant_id=pk, location=location) for pk in variant_ids],
+        [StockLevel(shop=shop, variant_id=v.pk, location=location) for v, _ in cleaned],
         batch_size=_CHUNK,
         ignore_conflicts=True,
     )
+    return {}
 
 
 def _set_on_hand(changed: list[tuple[Any, int]]) -> None:
@@ -273,9 +283,11 @@ def stock_count_bulk(
     if not cleaned:
         return 0
     with transaction.atomic():
-        _create_missing(shop, location, [v.pk for v, _ in cleaned])
-        levels: dict[Any, tuple[Any, int, int]] = {}
-        for part in _chunks(cleaned):
+        created = _create_missing(shop, location, cleaned)
+        levels: dict[Any, tuple[Any, int, int]] = {
+            variant_id: (level_id, 0, 0) for variant_id, level_id in created.items()
+        }
+        for part in _chunks([pair for pair in cleaned if pair[0].pk not in created]):
             for level_id, variant_id, on_hand, reserved in (
                 StockLevel.objects.select_for_update()
                 .filter(location=location, variant_id__in=[v.pk for v, _ in part])
@@ -296,7 +308,9 @@ def stock_count_bulk(
                 changed.append((variant, level_id, on_hand, reserved, set_to))
         if not changed:
             return 0
-        _set_on_hand([(level_id, set_to) for _, level_id, _, _, set_to in changed])
+        _set_on_hand(
+            [(c[1], c[4]) for c in changed if c[0].pk not in created]  # new rows hold theirs
+        )
         _movements(shop=shop, location=location, actor=actor, note=note, changed=changed)
         lines = [
             {
