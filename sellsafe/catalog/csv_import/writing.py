@@ -7,6 +7,7 @@ file's SHA-256."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -86,7 +87,9 @@ def needs_reauthentication(plan: Plan) -> bool:
     return changed > REAUTH_PRODUCTS
 
 
-def _apply_product_fields(product: Product, planned: PlannedProduct, now: Any) -> bool:
+def _apply_product_fields(
+    product: Product, planned: PlannedProduct, now: Any, html: Callable[[str], str]
+) -> bool:
     data = planned.data
     new = {
         "title": data.title,
@@ -100,7 +103,7 @@ def _apply_product_fields(product: Product, planned: PlannedProduct, now: Any) -
     changed = any(getattr(product, name) != value for name, value in new.items())
     if changed:
         if product.description != data.description:
-            product.description_html = render(data.description)
+            product.description_html = html(data.description)
         for name, value in new.items():
             setattr(product, name, value)
         product.updated_at = now
@@ -130,6 +133,7 @@ class _Writer:
         self.counts = Counts()
         self.product_ids: list[str] = []
         self.batches = 0
+        self.rendered: dict[str, str] = {}
         self.analysed_rows: int | None = None
 
     def batch(self, batch: list[PlannedProduct]) -> None:
@@ -154,7 +158,7 @@ class _Writer:
                     shop=shop,
                     title=data.title,
                     description=data.description,
-                    description_html=render(data.description),
+                    description_html=self.html(data.description),
                     category=data.category,
                     brand=data.brand,
                     tags=data.tags,
@@ -166,7 +170,7 @@ class _Writer:
                 self.counts.products_created += 1
             else:
                 product = locked.get(planned.product.pk) or planned.product
-                product_changed = _apply_product_fields(product, planned, now)
+                product_changed = _apply_product_fields(product, planned, now, self.html)
                 variants_changed = False
                 for index, variant in planned.existing.items():
                     fields = _apply_variant_fields(variant, planned, index)
@@ -213,6 +217,11 @@ class _Writer:
         self._analyze()
         refresh_price_range([p.pk for p in new_products] + repriced)
         self._stock(batch, by_index)
+
+    def html(self, text: str) -> str:
+        """The rendered description: rendered ahead by the prefetch thread, or now."""
+        found = self.rendered.get(text)
+        return found if found is not None else render(text)
 
     def _analyze(self) -> None:
         """PostgreSQL: refresh the planner's statistics while an import grows the tables well past
@@ -289,6 +298,44 @@ class _Writer:
             )
 
 
+def _render_batch(batch: list[PlannedProduct]) -> dict[str, str]:
+    """The HTML of the batch's descriptions that will be written (new products, changed
+    descriptions). Pure string work, run in a helper thread while the previous batch waits for the
+    database (psycopg releases the GIL while it waits)."""
+    out: dict[str, str] = {}
+    for planned in batch:
+        text = planned.data.description
+        if (
+            text
+            and text not in out
+            and (planned.product is None or planned.product.description != text)
+        ):
+            out[text] = render(text)
+    return out
+
+
+class _Prefetch:
+    """Render batch n+1's descriptions while batch n is written."""
+
+    def __init__(self, products: list[PlannedProduct]) -> None:
+        self.products = products
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-render")
+        self.next: Future[dict[str, str]] | None = None
+        self.submit(0)
+
+    def submit(self, start: int) -> None:
+        batch = self.products[start : start + BATCH]
+        self.next = self.pool.submit(_render_batch, batch) if batch else None
+
+    def take(self, writer: _Writer, start: int) -> None:
+        current, self.next = self.next, None
+        self.submit(start + BATCH)
+        writer.rendered = current.result() if current is not None else {}
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def apply_plan(
     *,
     actor: Membership,
@@ -321,14 +368,35 @@ def apply_plan(
             },
         )
 
-    if all_or_nothing:
-        with transaction.atomic():
-            for start in range(0, total, BATCH):
-                writer.batch(products[start : start + BATCH])
-                progress("writing", min(start + BATCH, total), total)
-            summarise()
-        return writer.counts, failed
+    prefetch = _Prefetch(products)
+    try:
+        if all_or_nothing:
+            with transaction.atomic():
+                for start in range(0, total, BATCH):
+                    prefetch.take(writer, start)
+                    writer.batch(products[start : start + BATCH])
+                    progress("writing", min(start + BATCH, total), total)
+                summarise()
+            return writer.counts, failed
+        _valid_only(writer, prefetch, failed, progress)
+    finally:
+        prefetch.close()
+    with transaction.atomic():
+        summarise()
+    return writer.counts, failed
+
+
+def _valid_only(
+    writer: _Writer,
+    prefetch: _Prefetch,
+    failed: list[tuple[list[int], str]],
+    progress: Callable[[str, int, int], None],
+) -> None:
+    """One transaction per batch; a batch that fails is reported and the others are kept."""
+    products = writer.plan.products
+    total = len(products)
     for start in range(0, total, BATCH):
+        prefetch.take(writer, start)
         batch = products[start : start + BATCH]
         saved = (writer.counts.as_dict(), len(writer.product_ids))
         try:
@@ -340,6 +408,3 @@ def apply_plan(
             message = getattr(error, "message", "") or "A row changed while importing."
             failed.append(([row for p in batch for row in p.rows], str(message)))
         progress("writing", min(start + BATCH, total), total)
-    with transaction.atomic():
-        summarise()
-    return writer.counts, failed
