@@ -174,7 +174,9 @@ def product_page(
     if position is not None:
         key, pk, _ = position
         op = "gt" if forward else "lt"
-        products = products.filter(
+        # The first condition alone is what bounds the index scan (the OR below is not an index
+        # condition): without it, page N walks the N * size rows before it.
+        products = products.filter(Q(**{f"{column}__{op}e": key})).filter(
             Q(**{f"{column}__{op}": key}) | Q(**{column: key, f"pk__{op}": pk})
         )
     order = [column, "pk"] if forward else [f"-{column}", "-pk"]

@@ -117,3 +117,21 @@ def test_stock_states_at_their_boundaries(shop_and_owner, make_product, low_stoc
         assert counts("out") == [-1, 0]
         assert counts("low") == [n for n in range(1, 9) if n < low_stock]
         assert counts("in") == [n for n in range(1, 9) if n >= max(low_stock, 1)]
+
+
+@pytest.mark.parametrize(
+    ("sort", "column", "op"),
+    [("updated", "updated_at", "<="), ("title", "title", ">="), ("price", "price_min", ">=")],
+)
+def test_a_deep_page_bounds_its_index_scan(shop_and_owner, make_product, sort, column, op):
+    """Besides the (key, id) OR, the page query has a plain `column >= / <= key` condition: the
+    only one an index scan can start from, so page 2,000 costs what page 2 costs."""
+    shop, owner = shop_and_owner
+    for n in range(4):
+        make_product(shop, owner, price=f"{n}.00")
+    with tenancy.scope(shop):
+        first = product_page(filters=ProductFilters(sort=sort), size=2)
+        with CaptureQueriesContext(connection) as captured:
+            product_page(filters=ProductFilters(sort=sort), cursor=first.next_cursor, size=2)
+    page_sql = next(q["sql"] for q in captured if 'FROM "catalog_product"' in q["sql"])
+    assert f'"catalog_product"."{column}" {op} ' in page_sql
