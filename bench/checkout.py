@@ -250,6 +250,7 @@ def in_process(spread: list[list[str]]) -> dict[str, Any]:
             "held_ms": round((inside[-1][2] - inside[0][1]) * 1000, 2),
             "statements": len(inside),
             "in_database_ms": round(sum(q[2] - q[1] for q in inside) * 1000, 2),
+            "timed": [f"{(q[2] - q[1]) * 1000:.2f} ms  {q[0][:90]}" for q in inside],
         })  # fmt: skip
     windows.sort(key=lambda w: w["held_ms"])
     timings, cpu = [], []
@@ -529,7 +530,9 @@ def _r(value: float | None) -> float | None:
 # --- pgbench --------------------------------------------------------------------------------------
 
 
-def pgbench_script(shop_id: str, location_id: str, hot: bool) -> str:
+def pgbench_script(shop_id: str, location_id: str, hot: bool, shop_lock: bool = False) -> str:
+    """One order's SQL; `shop_lock` adds the app's order-counter UPDATE of the shop row first
+    (held to COMMIT, as in order_place): what per-shop serialisation costs the database alone."""
     first = "\\set a 0\n" if hot else "\\set a random(1, :nlevels)\n"
     pick = (
         "\\set b random(1, :nlevels)\n"
@@ -550,6 +553,8 @@ def pgbench_script(shop_id: str, location_id: str, hot: bool) -> str:
     )
     return (
         first + pick + order + "BEGIN;\n"
+        + ("UPDATE shops_shop SET order_counter = order_counter + 1 WHERE id = '{shop}';\n"
+           if shop_lock else "")
         + reserve.format(v="lo") + reserve.format(v="hi")
         + "INSERT INTO orders_order (id, shop_id, number, status, fulfilment_status, "
         "payment_method, payment_reference, currency, subtotal_minor, shipping_minor, "
@@ -614,8 +619,41 @@ def spread_cart(spread: list[list[str]]) -> Any:
     return cart
 
 
+def forget_redis(redis_url: str | None, prefix: str, shop_id: str | None) -> dict[str, int]:
+    """Delete this run's cache keys (rate-limit counters) and its queued confirmation emails
+    (RQ queue "default", jobs for this run's shop) from Redis: nothing of it outlives the run."""
+    if not redis_url:
+        return {}
+    import redis
+    from rq import Queue
+
+    connection = redis.Redis.from_url(redis_url)
+    keys = list(connection.scan_iter(match=f"{prefix}:*", count=1000))
+    for start in range(0, len(keys), 500):
+        connection.delete(*keys[start : start + 500])
+    jobs = 0
+    if shop_id:
+        for job in Queue("default", connection=connection).get_jobs():
+            if job.kwargs.get("shop_id") == shop_id:
+                job.delete()
+                jobs += 1
+    return {"cache_keys": len(keys), "queued_jobs": jobs}
+
+
 def measure(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, Any]:
     prefix = f"bench-checkout-{os.getpid()}-{int(time.time())}"
+    shop: dict[str, str] = {}
+    try:
+        return measure_with(args, url, data_dir, prefix, shop)
+    finally:
+        forgotten = forget_redis(args.redis_url, prefix, shop.get("id"))
+        if forgotten:
+            print(f"removed from Redis: {forgotten}")
+
+
+def measure_with(
+    args: argparse.Namespace, url: str, data_dir: Path, prefix: str, shop: dict[str, str]
+) -> dict[str, Any]:
     env = base_env(data_dir, url, args.redis_url, prefix)
     print(f"{datetime.now():%H:%M:%S} setup (migrate, catalogue, statements, profile) ...",
           flush=True)  # fmt: skip
@@ -627,6 +665,7 @@ def measure(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, Any
     if done.returncode != 0:
         raise RuntimeError(f"setup failed:\n{done.stderr[-4000:]}")
     setup = json.loads(done.stdout.strip().splitlines()[-1])
+    shop["id"] = setup["shop_id"]
     if setup["debug"]:
         raise RuntimeError("DEBUG is on: this benchmark measures the app with DEBUG off")
     limits = setup["rate_limits"]
@@ -665,6 +704,13 @@ def measure(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, Any
             pgbench[f"{mode}_c{clients}"] = pgbench_run(
                 url, script, clients, 2, args.pgbench_seconds, args.variants
             )
+    script = data_dir / "order_spread_shop_lock.sql"
+    script.write_text(pgbench_script(shop_id, location_id, False, shop_lock=True))
+    for clients in (2, 8):
+        print(f"{datetime.now():%H:%M:%S} pgbench spread + shop row lock -c {clients} ...")
+        pgbench[f"shoplock_c{clients}"] = pgbench_run(
+            url, script, clients, 2, args.pgbench_seconds, args.variants
+        )
     best = max(r["per_s"] for k, r in pgbench.items() if k.startswith("spread"))
     best_hot = max(r["per_s"] for k, r in pgbench.items() if k.startswith("hot"))
     ratios: dict[str, float] = {}
