@@ -215,7 +215,7 @@ class _Writer:
             Variant.objects.bulk_update(rows, fields, batch_size=200)
         repriced = self._audit_prices(prices)
         self._analyze()
-        refresh_price_range([p.pk for p in new_products] + repriced)
+        refresh_price_range(product_ids=[p.pk for p in new_products] + repriced)
         self._stock(batch, by_index)
 
     def html(self, text: str) -> str:
