@@ -20,22 +20,48 @@ def _source_files():
         yield path
 
 
+# record() writes to the shop's chain or the account chain (shop=None) and reads no shop data.
+UNSCOPED_SERVICES = frozenset({"sellsafe.audit.services.record"})
+# Modules inside a services package that hold shared checks and parsing, not services.
+SERVICE_HELPER_MODULES = frozenset({"common", "validation", "refusals"})
+
+
 def test_services_are_keyword_only_and_typed():
-    """Rule 2: every public function in a services module takes keyword-only arguments."""
+    """Rule 2: every service (a public function of a services module or package that acts for an
+    actor or in a shop) takes keyword-only arguments, declares its return type, and when it takes
+    a shop runs inside that shop's scope (@tenancy.shop_service). Small pure helpers beside the
+    services (parsers, predicates) are left alone."""
     import importlib
 
     offenders = []
-    for path in PACKAGE.rglob("services.py"):
+    checked = 0
+    paths = [*PACKAGE.rglob("services.py"), *PACKAGE.rglob("services/*.py")]
+    assert len(paths) >= 20
+    for path in paths:
+        if path.name == "__init__.py" or path.stem in SERVICE_HELPER_MODULES:
+            continue
         module_name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
         module = importlib.import_module(module_name)
         for name, func in inspect.getmembers(module, inspect.isfunction):
             if name.startswith("_") or func.__module__ != module_name:
                 continue
-            params = inspect.signature(func).parameters.values()
-            if any(p.kind not in (p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in params):
+            signature = inspect.signature(func)
+            if not {"actor", "shop"} & set(signature.parameters):
+                continue
+            checked += 1
+            if any(
+                p.kind not in (p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in signature.parameters.values()
+            ):
                 offenders.append(f"{module_name}.{name}")
             if "return" not in func.__annotations__:
                 offenders.append(f"{module_name}.{name} (no return type)")
+            if (
+                "shop" in signature.parameters
+                and not hasattr(func, "__wrapped__")
+                and f"{module_name}.{name}" not in UNSCOPED_SERVICES
+            ):
+                offenders.append(f"{module_name}.{name} (not a @tenancy.shop_service)")
+    assert checked >= 50
     assert offenders == []
 
 

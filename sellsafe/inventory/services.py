@@ -438,6 +438,7 @@ def stock_commit_sale(
 # --- Low stock ----------------------------------------------------------------------------------
 
 
+@tenancy.shop_service
 def threshold_of(*, shop: Shop, variant: Variant) -> int:
     if variant.low_stock_threshold is not None:
         return int(variant.low_stock_threshold)

@@ -64,7 +64,7 @@ def _page(
 ) -> HttpResponse:
     cart = carts.read(request, shop.pk)
     rows, subtotal = cart_rows(cart)
-    methods = payment_methods_for(shop)
+    methods = payment_methods_for(shop=shop)
     response = render(
         request,
         "storefront/checkout.html",
@@ -108,7 +108,7 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
     if request.method == "GET":
         if not cart:
             return HttpResponseRedirect(reverse("storefront:cart", kwargs={"shop_slug": shop.slug}))
-        methods = payment_methods_for(shop)
+        methods = payment_methods_for(shop=shop)
         values = {"country": shop.country, "payment_method": methods[0] if methods else ""}
         return _page(request, shop, values=values, errors={})
     return _submit(request, shop, cart)

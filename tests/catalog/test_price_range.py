@@ -84,5 +84,5 @@ def test_refresh_price_range_fixes_stale_rows_in_chunks(shop_and_owner, make_pro
     products = [make_product(shop, owner, price=f"{n}.00") for n in (1, 2, 3)]
     with tenancy.scope(shop):
         Product.objects.update(price_min=0, price_max=0)
-        assert refresh_price_range([p.pk for p in products] * 2) == 3
+        assert refresh_price_range(product_ids=[p.pk for p in products] * 2) == 3
     assert [_range(shop, p.pk) for p in products] == [(100, 100), (200, 200), (300, 300)]

@@ -205,7 +205,7 @@ def bulk_price_change(
         for v, _old, new in changed:
             v.price_minor = new
         Variant.objects.bulk_update([v for v, _, _ in changed], ["price_minor"], batch_size=500)
-        refresh_price_range(sorted({v.product_id for v, _, _ in changed}))
+        refresh_price_range(product_ids=sorted({v.product_id for v, _, _ in changed}))
         Product.objects.filter(pk__in=chosen).update(updated_at=timezone.now())
         _audit(
             shop=shop,

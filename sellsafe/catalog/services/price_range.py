@@ -18,7 +18,7 @@ from sellsafe.catalog.models import Product, Variant
 _CHUNK = 1000
 
 
-def refresh_price_range(product_ids: Iterable[Any]) -> int:
+def refresh_price_range(*, product_ids: Iterable[Any]) -> int:
     """Recompute price_min/price_max of these products (of the active shop) from their variants
     with one UPDATE per thousand products; returns how many rows were updated."""
     ids = list(dict.fromkeys(product_ids))

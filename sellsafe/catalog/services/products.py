@@ -151,7 +151,7 @@ def product_create(
             Variant.objects.bulk_create(
                 [_variant_row(shop, product, v, i) for i, v in enumerate(data.variants)]
             )
-            refresh_price_range([product.pk])
+            refresh_price_range(product_ids=[product.pk])
             product.refresh_from_db(fields=["price_min", "price_max"])
             record(
                 shop=shop,
@@ -262,7 +262,7 @@ def product_update(
                 ],
             )
             Variant.objects.bulk_create(added)
-            refresh_price_range([locked.pk])
+            refresh_price_range(product_ids=[locked.pk])
             locked.refresh_from_db(fields=["price_min", "price_max"])
             locked.title, locked.brand, locked.tags = data.title, data.brand, data.tags
             locked.status, locked.handle = data.status, clean_handle

@@ -90,7 +90,7 @@ def _page(
                 and status.can_move(order, OrderStatus.DELIVERED),
                 "complete": "orders.fulfil" in perms
                 and status.can_move(order, OrderStatus.COMPLETED),
-                "note": notes.can_add_note(membership_of(request)),
+                "note": notes.can_add_note(actor=membership_of(request)),
                 "slip": "orders.fulfil" in perms,
                 "refund": "orders.refund" in perms,
             },

@@ -18,14 +18,14 @@ NOTE_MAX = 2000
 NOTE_CODES = ("orders.fulfil", "orders.refund")
 
 
-def can_add_note(actor: Membership) -> bool:
+def can_add_note(*, actor: Membership) -> bool:
     return any(access.has_permission(actor, code) for code in NOTE_CODES)
 
 
 @tenancy.shop_service
 def order_note_add(*, actor: Membership, shop: Shop, order: Order, text: str) -> OrderNote:
     """Add a note (whoever packs or answers the buyer may write one)."""
-    if actor.shop_id != shop.pk or not can_add_note(actor):
+    if actor.shop_id != shop.pk or not can_add_note(actor=actor):
         refuse(
             actor=actor,
             shop=shop,

@@ -89,7 +89,8 @@ class _AlreadyPlaced(Exception):
         self.order = order
 
 
-def payment_methods_for(shop: Shop) -> list[str]:
+@tenancy.shop_service
+def payment_methods_for(*, shop: Shop) -> list[str]:
     """The methods a buyer may choose: the shop's list, "provider" only with an active
     webhook endpoint (otherwise nobody would ever learn the payment arrived)."""
     configured = shop.payment_methods if isinstance(shop.payment_methods, list) else []
@@ -146,7 +147,7 @@ def _clean(shop: Shop, buyer: Any, payment_method: Any, key: Any, note: Any, lin
     address = checks.clean_address(buyer.address)
     phone = checks.clean_phone(buyer.phone, country=address["country"])
     clean_note = checks.clean_note(note)
-    if not isinstance(payment_method, str) or payment_method not in payment_methods_for(shop):
+    if not isinstance(payment_method, str) or payment_method not in payment_methods_for(shop=shop):
         raise DomainError("Choose how you want to pay.", field="payment_method")
     return _Clean(
         email=email,

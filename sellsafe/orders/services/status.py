@@ -56,6 +56,7 @@ def can_move(order: Order, to: str) -> bool:
     return True
 
 
+@tenancy.shop_service
 def record_payment(
     *,
     shop: Shop,
