@@ -153,7 +153,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "sellsafe.accounts.middleware.ThrottledUserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "sellsafe.accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

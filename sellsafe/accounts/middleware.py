@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.usersessions.middleware import UserSessionsMiddleware
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -136,3 +139,38 @@ class RequireSecondFactorMiddleware:
             or name in SETUP_URL_NAMES
             or (name.startswith("mfa_") and name not in {"mfa_authenticate", "mfa_trust"})
         )
+
+
+class ThrottledUserSessionsMiddleware(UserSessionsMiddleware):
+    """allauth's session list, without a database write on every request.
+
+    allauth updates the session's row (last seen, IP, browser) on each request: an UPDATE and a
+    COMMIT per page view. We let it through at most once a minute per session — and at once when
+    the IP address or the browser changes, so "session moved" detection keeps working.
+    """
+
+    KEY = "sellsafe_seen"
+    EVERY_SECONDS = 60
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is not None and session.session_key and user and user.is_authenticated:
+            now = time.time()
+            ip = get_account_adapter().get_client_ip(request)
+            browser = hashlib.sha256(
+                request.META.get("HTTP_USER_AGENT", "").encode(errors="replace")
+            ).hexdigest()[:16]
+            seen = session.get(self.KEY)
+            fresh = (
+                isinstance(seen, list)
+                and len(seen) == 3
+                and isinstance(seen[0], (int, float))
+                and 0 <= now - seen[0] < self.EVERY_SECONDS
+                and seen[1:] == [ip, browser]
+            )
+            if fresh:
+                request._allauth_usersessions_tracked = {session.session_key}  # type: ignore[attr-defined]
+            else:
+                session[self.KEY] = [now, ip, browser]
+        return super().__call__(request)
