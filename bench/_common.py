@@ -3,6 +3,7 @@ start-up, and the report envelope. (bench/run.py skips modules whose name starts
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -18,6 +19,16 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def server_arguments(parser: argparse.ArgumentParser, output: Path) -> None:
+    """--database-url (where the throwaway database is created) and --output (the JSON file)."""
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL") or DEFAULT_URL,
+        help="PostgreSQL server to create the throwaway database on",
+    )
+    parser.add_argument("--output", type=Path, default=output, help="JSON result file")
 
 
 @contextmanager

@@ -48,7 +48,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from _common import DEFAULT_URL, app_env, django_child, envelope, throwaway_postgres, write_report
+from _common import (
+    app_env,
+    django_child,
+    envelope,
+    server_arguments,
+    throwaway_postgres,
+    write_report,
+)
 from login_throughput import cookies_from, cpu_seconds, fetch, free_port, machine_busy_seconds
 from login_throughput import percentile as percentile_ms
 from stock_adjust import pgbench_run
@@ -220,7 +227,7 @@ def in_process(spread: list[list[str]]) -> dict[str, Any]:
     with CaptureQueriesContext(connection) as captured:
         post(client, form, url)
     statements = [q["sql"] for q in captured]
-    windows = []
+    windows: list[dict[str, Any]] = []
     unprofiled_cpu: list[float] = []  # CPU of the POSTs below, without a profiler
     for index in range(6, 11):  # how long the shop row stays locked (order counter)
         timed: list[tuple[str, float, float]] = []
@@ -774,7 +781,8 @@ def print_table(report: dict[str, Any]) -> None:
         f"({setup['statement_kinds']}); in-process POST {setup['in_process_post_ms']}"
     )
     print(
-        f"shop row lock held per checkout (median of 5, in-process): {setup['shop_row_lock_median']}"
+        "shop row lock held per checkout (median of 5, in-process): "
+        + ", ".join(f"{k} {v}" for k, v in setup["shop_row_lock_median"].items() if k != "timed")
     )
     print(f"check: {json.dumps(result['check'])}")
     if report["noisy"]:
@@ -791,12 +799,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", default="2,8", help="client threads per spread run")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--redis-url", help="cache (rate limits) and tasks in Redis, as scaled")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or DEFAULT_URL,
-        help="PostgreSQL server to create the throwaway database on",
-    )
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON result file")
+    server_arguments(parser, DEFAULT_OUTPUT)
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.clients = [int(c) for c in str(args.clients).split(",") if c.strip()]

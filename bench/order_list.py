@@ -41,7 +41,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import DEFAULT_URL, app_env, django_child, envelope, throwaway_postgres, write_report
+from _common import (
+    app_env,
+    django_child,
+    envelope,
+    server_arguments,
+    throwaway_postgres,
+    write_report,
+)
 from product_list import Runner, explain, install_floor_urlconf, stats
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -448,16 +455,11 @@ def print_table(report: dict[str, Any]) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or DEFAULT_URL,
-        help="PostgreSQL server to create the throwaway database on",
-    )
     parser.add_argument("--repeat", type=int, default=10, help="requests per kind")
     parser.add_argument("--deep-pages", type=int, default=20, help="next links to follow")
     parser.add_argument("--reference-requests", type=int, default=200)
     parser.add_argument("--timeout", type=float, default=3600, help="seconds for the whole run")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON result file")
+    server_arguments(parser, DEFAULT_OUTPUT)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
