@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.boundfield import BoundField
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from sellsafe.orders.models import FulfilmentStatus, OrderLine, OrderStatus, PaymentMethod
 from sellsafe.orders.selectors import SEARCH_MAX
@@ -40,6 +43,81 @@ class OrderFilterForm(forms.Form):
         if since and until and since > until:
             self.add_error("until", "The end date is before the start date.")
         return data
+
+    def as_filter_fields(self) -> SafeString:
+        """The six fields as console/shop/_field.html renders them (label, control, errors,
+        help), built with `format_html` (every value escaped): the field and widget templates,
+        one option template per choice, cost more than the page's query. The attributes come
+        from Django's own `build_widget_attrs`, so aria-invalid / aria-describedby match."""
+        return format_html_join("", "{}", ((_field_html(self[name]),) for name in self.fields))
+
+
+_FIELD = '<div class="field{}"><label for="{}">{}{}</label>{}{}{}</div>\n'
+
+
+_OPTIONAL = SafeString(' <span class="optional">(optional)</span>')
+
+_SELECTED = SafeString(" selected")
+
+
+def _field_html(field: BoundField) -> SafeString:
+    widget = field.field.widget
+    attrs = {**widget.attrs, **field.build_widget_attrs({})}
+    attrs.setdefault("id", field.auto_id)
+    value = widget.format_value(field.value())
+    if isinstance(widget, forms.Select):
+        chosen = str(value[0]) if value else ""
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, _SELECTED if str(key) == chosen else "", label)
+                for key, label in field.field.choices  # type: ignore[attr-defined]
+            ),
+        )
+        control = format_html(
+            '<select name="{}"{}>{}</select>', field.html_name, _flat(attrs), options
+        )
+    else:
+        control = format_html(
+            '<input type="{}" name="{}"{}{}>',
+            widget.input_type,
+            field.html_name,
+            format_html(' value="{}"', value) if value not in (None, "") else "",
+            _flat(attrs),
+        )
+    errors = (
+        format_html(
+            '<ul class="errorlist" id="{}_error">{}</ul>',
+            field.auto_id,
+            format_html_join("", "<li>{}</li>", ((e,) for e in field.errors)),
+        )
+        if field.errors
+        else ""
+    )
+    help_text = (
+        format_html('<p class="help" id="{}_helptext">{}</p>', field.auto_id, field.help_text)
+        if field.help_text
+        else ""
+    )
+    invalid = " field-invalid" if field.errors else ""
+    optional = "" if field.field.required else _OPTIONAL
+    return format_html(
+        _FIELD, invalid, field.id_for_label, field.label, optional, control, errors, help_text
+    )
+
+
+def _flat(attrs: dict[str, Any]) -> SafeString:
+    """Attributes as Django's attrs.html writes them: True as a bare name, False left out."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+            for name, value in attrs.items()
+            if value is not False and value is not None
+        ),
+    )
 
 
 class BulkShipForm(forms.Form):

@@ -3,11 +3,17 @@ packing slips for the selected orders, and marking orders shipped from a CSV of 
 
 from __future__ import annotations
 
+import html
+from collections.abc import Iterable
 from urllib.parse import urlencode
+from uuid import UUID
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods
 
 from sellsafe.console.order_forms import BulkShipForm, OrderFilterForm
@@ -22,7 +28,11 @@ from sellsafe.console.views.shop_common import (
 from sellsafe.core.errors import DomainError
 from sellsafe.core.money import format_minor
 from sellsafe.orders import packing_slip, selectors
+from sellsafe.orders.selectors import OrderRow
 from sellsafe.orders.services import bulk_ship
+
+_PLACEHOLDER = UUID(int=0)
+EM_DASH = "\u2014"
 
 
 def pdf_response(pdf: bytes, name: str) -> HttpResponse:
@@ -61,12 +71,71 @@ def order_list(request: HttpRequest) -> HttpResponse:
         else selectors.OrderPage()
     )
     rows = [(row, format_minor(row.total_minor, row.currency)) for row in page.rows]
+    selectable = "orders.fulfil" in membership_of(request).role.code_set
     return shop_render(
         request,
         "orders/list.html",
-        {"form": form, "page": page, "rows": rows, "query": query},
+        {
+            "form": form,
+            "filter_fields": form.as_filter_fields(),
+            "page": page,
+            "rows": rows,
+            "rows_html": _list_rows(rows, shop.slug, selectable=selectable),
+            "selectable": selectable,
+            "query": query,
+        },
         status=200 if not bound or form.is_valid() else 400,
     )
+
+
+_ROW = (
+    "<tr>{}"
+    '<td><a href="{}{}{}">#{}</a></td>'
+    '<td><time datetime="{}">{}</time></td>'
+    "<td>{}{}</td>"
+    '<td><span class="badge">{}</span></td>'
+    "<td>{}</td><td>{}</td>"
+    '<td class="align-right">{} {}</td></tr>\n'
+)
+_SELECT = (
+    '<td><input type="checkbox" name="orders" value="{0}" form="bulk-form" id="select-{0}">'
+    '<label for="select-{0}" class="visually-hidden">Select order {1}</label></td>'
+)
+_EMAIL = ' <span class="muted">{}</span>'
+
+
+def _list_rows(rows: Iterable[tuple[OrderRow, str]], slug: str, *, selectable: bool) -> SafeString:
+    """The table rows as HTML in one pass: a dozen template nodes, a URL reversal and two date
+    filters per row cost most of the page before. One reversal per page (rows differ only by
+    id); the date is formatted once per row in the active time zone, as `|date` did. Every value
+    goes through `html.escape` (what django.utils.html.escape does, without the lazy-string
+    wrapper that made `format_html` the next hot spot), so the result is safe to mark safe."""
+    e = html.escape
+    head, _, tail = reverse("console:order", args=[slug, _PLACEHOLDER]).partition(str(_PLACEHOLDER))
+    head, tail = e(head), e(tail)
+    out = []
+    for row, total in rows:
+        pk, number = e(str(row.id)), e(str(row.number))
+        placed = timezone.localtime(row.placed_at)
+        out.append(
+            _ROW.format(
+                _SELECT.format(pk, number) if selectable else "",
+                head,
+                pk,
+                tail,
+                number,
+                e(placed.isoformat()),
+                e(placed.strftime("%Y-%m-%d %H:%M")),
+                e(row.buyer_name or EM_DASH),
+                _EMAIL.format(e(row.buyer_email)) if row.buyer_email else "",
+                e(str(row.status_label)),
+                e(str(row.fulfilment_label)),
+                e(str(row.method_label)),
+                e(total),
+                e(row.currency),
+            )
+        )
+    return SafeString("".join(out))
 
 
 @shop_view("orders.fulfil")
