@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from functools import cache
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -77,7 +78,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "orders/list.html",
         {
             "form": form,
-            "filter_fields": form.as_filter_fields(),
+            "filter_fields": form.as_filter_fields() if form.is_bound else _unbound_filters(),
             "page": page,
             "rows": rows,
             "rows_html": _list_rows(rows, shop.slug, selectable=selectable),
@@ -86,6 +87,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
         },
         status=200 if not bound or form.is_valid() else 400,
     )
+
+
+@cache
+def _unbound_filters() -> SafeString:
+    """The empty filter form is the same HTML for every request (a GET form: no token, no
+    nonce), so it is built once per process."""
+    return OrderFilterForm().as_filter_fields()
 
 
 _ROW = (
