@@ -41,7 +41,7 @@ def test_cash_on_delivery(client, store, django_capture_on_commit_callbacks):
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert b"Thank you" in page.content
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert page["Cache-Control"] == "no-store"
     assert b"Cash on delivery" in page.content
     # The confirmation: to the buyer, with the private link.

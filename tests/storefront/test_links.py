@@ -52,7 +52,7 @@ def test_link_opens_the_order_and_nothing_else(client, make_shop, store):
 def test_order_page_content_and_headers(client, store):
     response = place(client, store, payment_method="bank_transfer")
     page = client.get(response["Location"])
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert page["Cache-Control"] == "no-store"
     assert b"How to pay" in page.content
     assert b"Request a return" not in page.content
