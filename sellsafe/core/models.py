@@ -43,3 +43,6 @@ class DataKey(models.Model):
 
     def __str__(self) -> str:
         return f"data key {self.kid}{' (primary)' if self.is_primary else ''}"
+
+
+from sellsafe.core.counters import RateCounter  # noqa: E402,F401  (registered with the core app)

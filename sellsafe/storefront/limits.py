@@ -1,17 +1,17 @@
-"""Checkout rate limits: attempts per client address and per buyer email, in fixed windows kept in
-the shared cache. Keys are hashes, so the cache holds no address or email in plain text."""
+"""Checkout rate limits: attempts per client address and per buyer email, in fixed windows counted
+by `core.ratelimit` (one Redis round trip, or one upsert statement, per counter). Keys are hashes,
+so no store holds an address or email in plain text."""
 
 from __future__ import annotations
 
 import hashlib
 import ipaddress
-import time
 
 from allauth.account.adapter import get_adapter
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 
+from sellsafe.core import ratelimit
 from sellsafe.orders import pii
 
 WINDOW_SECONDS = 3600
@@ -37,14 +37,7 @@ def client_key(request: HttpRequest) -> str:
 
 def _hit(name: str, key: str, limit: int) -> bool:
     """Count one attempt; True while within the limit."""
-    window = int(time.time() // WINDOW_SECONDS)
-    cache_key = f"sellsafe:checkout:{name}:{key}:{window}"
-    cache.add(cache_key, 0, timeout=WINDOW_SECONDS * 2)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=WINDOW_SECONDS * 2)
-        count = 1
+    count = ratelimit.hit(f"checkout:{name}:{key}", window_seconds=WINDOW_SECONDS)
     return count <= limit
 
 

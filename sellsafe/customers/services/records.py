@@ -4,6 +4,8 @@ kept up to date (name, phone, addresses, order count, spend) by later ones."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -15,6 +17,20 @@ from sellsafe.orders.models import Order
 from sellsafe.shops.models import Shop
 
 MAX_ADDRESSES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    """One order's buyer data, already cleaned (what `customer_record_purchase` counts)."""
+
+    email: str
+    email_index: str
+    name: str
+    phone: str
+    phone_index: str
+    address: dict[str, str]
+    total_minor: int
+    at: datetime
 
 
 def _addresses_with(current: str, address: dict[str, str]) -> str:
@@ -35,52 +51,72 @@ def _addresses_with(current: str, address: dict[str, str]) -> str:
     return json.dumps(kept[:MAX_ADDRESSES], sort_keys=True)
 
 
-def _locked_customer(shop: Shop, email_index: str) -> Customer:
-    """The shop's customer with this email index, row-locked; created if missing. Two first
-    orders at once: one insert wins the unique constraint, the other reads the winner."""
-    for _attempt in range(3):
-        found = Customer.objects.select_for_update().filter(email_index=email_index).first()
-        if found is not None:
-            return found
-        try:
-            with transaction.atomic():
-                created = Customer.objects.create(shop=shop, email_index=email_index)
-            return Customer.objects.select_for_update().get(pk=created.pk)
-        except IntegrityError:
-            continue
-    raise RuntimeError("Could not record the customer.")  # pragma: no cover
+def _count(customer: Customer, purchase: Purchase) -> None:
+    customer.email = pii.normalise_email(purchase.email)
+    customer.name = purchase.name
+    if purchase.phone:
+        customer.phone = purchase.phone
+        customer.phone_index = purchase.phone_index or pii.phone_index(purchase.phone)
+    if any(purchase.address.values()):
+        customer.addresses = _addresses_with(customer.addresses, purchase.address)
+    customer.orders_count += 1
+    customer.total_spent_minor += purchase.total_minor
+    if customer.first_order_at is None:
+        customer.first_order_at = purchase.at
+    customer.last_order_at = purchase.at
+
+
+@tenancy.shop_service
+def customer_record_purchase(*, shop: Shop, purchase: Purchase) -> Customer:
+    """Find (row-locked) or create the buyer's customer and count the purchase, in the caller's
+    transaction: two statements for a returning customer (SELECT ... FOR UPDATE, UPDATE), an
+    INSERT in a savepoint for a new one. Two first orders at once: one INSERT wins the unique
+    constraint, the other waits for it, then locks and updates the winner's row."""
+    index = purchase.email_index or pii.email_index(purchase.email)
+    with transaction.atomic(savepoint=False):
+        found = Customer.objects.select_for_update().filter(email_index=index).first()
+        if found is None:
+            new = Customer(shop=shop, email_index=index)
+            _count(new, purchase)
+            try:
+                with transaction.atomic():
+                    new.save(force_insert=True)
+                return new
+            except IntegrityError:
+                found = Customer.objects.select_for_update().filter(email_index=index).first()
+                if found is None:  # pragma: no cover - the winner cannot disappear
+                    raise
+        _count(found, purchase)
+        found.save(update_fields=[*_COUNTED])
+    return found
+
+
+_COUNTED = (
+    "email",
+    "name",
+    "phone",
+    "phone_index",
+    "addresses",
+    "orders_count",
+    "total_spent_minor",
+    "first_order_at",
+    "last_order_at",
+)
 
 
 @tenancy.shop_service
 def customer_record_order(*, shop: Shop, order: Order) -> Customer:
     """Attach the order's buyer as a customer (in the caller's transaction) and count the order."""
-    index = order.buyer_email_index or pii.email_index(order.buyer_email)
-    with transaction.atomic():
-        customer = _locked_customer(shop, index)
-        customer.email = pii.normalise_email(order.buyer_email)
-        customer.name = order.buyer_name
-        if order.buyer_phone:
-            customer.phone = order.buyer_phone
-            customer.phone_index = order.buyer_phone_index or pii.phone_index(order.buyer_phone)
-        address = pii.address_loads(order.shipping_address)
-        if any(address.values()):
-            customer.addresses = _addresses_with(customer.addresses, address)
-        customer.orders_count += 1
-        customer.total_spent_minor += order.total_minor
-        if customer.first_order_at is None:
-            customer.first_order_at = order.placed_at
-        customer.last_order_at = order.placed_at
-        customer.save(
-            update_fields=[
-                "email",
-                "name",
-                "phone",
-                "phone_index",
-                "addresses",
-                "orders_count",
-                "total_spent_minor",
-                "first_order_at",
-                "last_order_at",
-            ]
-        )
-    return customer
+    return customer_record_purchase(
+        shop=shop,
+        purchase=Purchase(
+            email=order.buyer_email,
+            email_index=order.buyer_email_index,
+            name=order.buyer_name,
+            phone=order.buyer_phone,
+            phone_index=order.buyer_phone_index,
+            address=pii.address_loads(order.shipping_address),
+            total_minor=order.total_minor,
+            at=order.placed_at,
+        ),
+    )

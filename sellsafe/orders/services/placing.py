@@ -1,14 +1,17 @@
 """Placing an order from the storefront's checkout.
 
-One transaction: check everything the buyer sent, take the next order number (a conditional
-UPDATE on the shop row, which also serialises a shop's checkouts until commit), reserve stock for
-each line in variant-id order (stock_reserve's conditional UPDATE: never more than is available),
-write the order with the buyer's data encrypted, count it for the customer, audit it, and send the
-confirmation after commit. Any refusal rolls all of it back.
+One transaction, in lock order: reserve stock for every line in one pass (one conditional UPDATE
+per line, in variant-id order: never more than is available), count the order for its customer
+(row lock on that customer), then take the order number LAST (one `UPDATE ... RETURNING` on the
+shop row, which serialises the shop's checkouts only for the order INSERT, the line INSERT, the
+one audit event and COMMIT), write the order with the buyer's data encrypted, and send the
+confirmation after commit. Any refusal rolls all of it back. The order's audit event lists the
+reserved units (sku, location, quantity): reservations have no audit event of their own.
 
 Idempotency: the checkout's key is unique per shop. A retry with a known key returns that order
-and changes nothing; two requests racing with the same key meet at the shop row lock (the second
-then sees the first's order) or, failing that, at the unique constraint.
+and changes nothing; two requests racing with the same key meet at the unique constraint (the
+loser's INSERT waits for the winner's commit, fails, rolls back its reservations and returns the
+winner's order).
 """
 
 from __future__ import annotations
@@ -20,16 +23,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from sellsafe.catalog.models import ProductStatus, Variant
 from sellsafe.core import tenancy
 from sellsafe.core.errors import DomainError
-from sellsafe.customers.services.records import customer_record_order
-from sellsafe.inventory.models import StockLevel
-from sellsafe.inventory.services import stock_reserve
+from sellsafe.customers.services.records import Purchase, customer_record_purchase
+from sellsafe.inventory.reservations import (
+    Reservation,
+    reservation_movements_write,
+    stock_reserve_for_order,
+)
 from sellsafe.orders import address as checks
 from sellsafe.orders import events, pii
 from sellsafe.orders.emails import queue_buyer_email
@@ -81,14 +86,6 @@ class _Clean:
     lines: list[tuple[uuid.UUID, int]]
 
 
-class _AlreadyPlaced(Exception):
-    """Rolls back a transaction that found its key's order after taking the shop row lock."""
-
-    def __init__(self, order: Order) -> None:
-        super().__init__("already placed")
-        self.order = order
-
-
 @tenancy.shop_service
 def payment_methods_for(*, shop: Shop) -> list[str]:
     """The methods a buyer may choose: the shop's list, "provider" only with an active
@@ -138,8 +135,7 @@ def _clean_lines(lines: Any) -> list[tuple[uuid.UUID, int]]:
     return sorted(merged.items(), key=lambda item: str(item[0]))
 
 
-def _clean(shop: Shop, buyer: Any, payment_method: Any, key: Any, note: Any, lines: Any) -> _Clean:
-    key = _clean_key(key)
+def _clean(shop: Shop, buyer: Any, payment_method: Any, key: str, note: Any, lines: Any) -> _Clean:
     if not isinstance(buyer, Buyer):
         raise DomainError("Enter your details.", field="email")
     email = checks.clean_email(buyer.email)
@@ -178,42 +174,16 @@ def _variants(wanted: list[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, Variant]:
 
 
 def _next_number(shop: Shop) -> int:
-    """Our UPDATE row-locks the shop until commit, so the read-back is ours alone."""
-    Shop.objects.filter(pk=shop.pk).update(order_counter=F("order_counter") + 1)
-    return int(Shop.objects.values_list("order_counter", flat=True).get(pk=shop.pk))
-
-
-def _reserve(shop: Shop, variant: Variant, quantity: int, number: int) -> Any:
-    """Reserve at the first active location (by name, then id) with enough available; refuse
-    with how many are left if none has."""
-    levels = list(
-        StockLevel.objects.filter(variant=variant, location__is_active=True)
-        .select_related("location")
-        .order_by("location__name", "location_id")
-    )
-    for level in levels:
-        if level.on_hand - level.reserved < quantity:
-            continue
-        try:
-            stock_reserve(
-                shop=shop,
-                variant=variant,
-                location=level.location,
-                quantity=quantity,
-                order_ref=f"#{number}",
-            )
-        except DomainError:
-            continue  # taken by a concurrent checkout since we looked; try the next location
-        return level.location
-    # Read again: a concurrent checkout may have taken units since the first look.
-    left = StockLevel.objects.filter(variant=variant, location__is_active=True).values_list(
-        "on_hand", "reserved"
-    )
-    best = max((on_hand - reserved for on_hand, reserved in left), default=0)
-    title = variant.product.title
-    if best <= 0:
-        raise DomainError(f"Sorry, {title} is sold out.", field="cart")
-    raise DomainError(f"Sorry, only {best} of {title} left.", field="cart")
+    """One statement; its row lock on the shop lasts until commit, so numbers never repeat.
+    Raw SQL because Django's update() cannot return the new value."""
+    pk = Shop._meta.pk.get_db_prep_value(shop.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE shops_shop SET order_counter = order_counter + 1 WHERE id = %s"
+            " RETURNING order_counter",
+            [pk],
+        )
+        return int(cursor.fetchone()[0])
 
 
 def _payment_reference(number: int) -> str:
@@ -227,18 +197,36 @@ def _options(variant: Variant) -> str:
 
 
 def _create(shop: Shop, clean: _Clean, variants: dict[uuid.UUID, Variant]) -> Order:
-    number = _next_number(shop)
-    existing = Order.objects.filter(idempotency_key=clean.key).first()
-    if existing is not None:
-        raise _AlreadyPlaced(existing)
-    locations = {pk: _reserve(shop, variants[pk], quantity, number) for pk, quantity in clean.lines}
+    reservations = stock_reserve_for_order(
+        shop=shop,
+        items=[(variants[pk], quantity) for pk, quantity in clean.lines],
+        order_ref=None,  # the movements are written below, once the number is known
+    )
+    held: dict[uuid.UUID, Reservation] = {r.variant.pk: r for r in reservations}
     subtotal = sum(variants[pk].price_minor * quantity for pk, quantity in clean.lines)
     shipping = max(0, int(shop.shipping_flat_minor or 0))
+    now = timezone.now()
     expires = (
-        timezone.now() + timedelta(minutes=shop.order_expiry_minutes)
+        now + timedelta(minutes=shop.order_expiry_minutes)
         if clean.method in (PaymentMethod.BANK_TRANSFER, PaymentMethod.PROVIDER)
         else None
     )
+    email_index, phone_index = pii.email_index(clean.email), pii.phone_index(clean.phone)
+    customer = customer_record_purchase(
+        shop=shop,
+        purchase=Purchase(
+            email=clean.email,
+            email_index=email_index,
+            name=clean.name,
+            phone=clean.phone,
+            phone_index=phone_index,
+            address=clean.address,
+            total_minor=subtotal + shipping,
+            at=now,
+        ),
+    )
+    number = _next_number(shop)  # from here to COMMIT the shop's other checkouts wait
+    reservation_movements_write(shop=shop, reservations=reservations, order_ref=f"#{number}")
     order = Order.objects.create(
         shop=shop,
         number=number,
@@ -249,11 +237,12 @@ def _create(shop: Shop, clean: _Clean, variants: dict[uuid.UUID, Variant]) -> Or
         subtotal_minor=subtotal,
         shipping_minor=shipping,
         total_minor=subtotal + shipping,
+        customer=customer,
         buyer_email=clean.email,
-        buyer_email_index=pii.email_index(clean.email),
+        buyer_email_index=email_index,
         buyer_name=clean.name,
         buyer_phone=clean.phone,
-        buyer_phone_index=pii.phone_index(clean.phone),
+        buyer_phone_index=phone_index,
         shipping_address=pii.address_dumps(clean.address),
         ship_country=clean.address["country"],
         delivery_note=clean.note,
@@ -267,7 +256,7 @@ def _create(shop: Shop, clean: _Clean, variants: dict[uuid.UUID, Variant]) -> Or
                 shop=shop,
                 order=order,
                 variant=variants[pk],
-                location=locations[pk],
+                location_id=held[pk].location_id,
                 sku=variants[pk].sku,
                 title=variants[pk].product.title[:200],
                 options=_options(variants[pk]),
@@ -279,9 +268,6 @@ def _create(shop: Shop, clean: _Clean, variants: dict[uuid.UUID, Variant]) -> Or
             for position, (pk, quantity) in enumerate(clean.lines)
         ]
     )
-    customer = customer_record_order(shop=shop, order=order)
-    order.customer = customer
-    order.save(update_fields=["customer"])
     audit(
         shop=shop,
         order=order,
@@ -294,6 +280,11 @@ def _create(shop: Shop, clean: _Clean, variants: dict[uuid.UUID, Variant]) -> Or
             "currency": order.currency,
             "lines": len(clean.lines),
             "payment_method": order.payment_method,
+            # The stock reservations are audited here, as part of the order.
+            "reserved": [
+                {"sku": r.variant.sku, "location": r.location_name, "quantity": r.quantity}
+                for r in reservations
+            ],
         },
     )
     queue_buyer_email(shop=shop, order=order, kind="confirmation")
@@ -320,8 +311,6 @@ def order_place(
         with transaction.atomic():
             variants = _variants(clean.lines)
             return PlaceResult(order=_create(shop, clean, variants), created=True)
-    except _AlreadyPlaced as already:
-        return PlaceResult(order=already.order, created=False)
     except IntegrityError:
         # A concurrent request with the same key committed first (order_unique_idempotency_key).
         existing = Order.objects.filter(idempotency_key=key).first()

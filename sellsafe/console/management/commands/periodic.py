@@ -18,6 +18,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from sellsafe.core.ratelimit import forget_ended
 from sellsafe.customers.tasks import run_retention
 from sellsafe.orders.tasks import expire_due
 from sellsafe.shops.services import access_expire_due
@@ -36,6 +37,7 @@ JOBS: tuple[Job, ...] = (
     Job("expire staff access", 300, access_expire_due),
     Job("expire unpaid orders", 60, expire_due),
     Job("customer data retention", 86_400, run_retention),
+    Job("forget ended rate-limit windows", 3600, forget_ended),
 )
 
 

@@ -1,0 +1,42 @@
+"""What one checkout writes: one audit event (the order's, listing the reserved units), stock
+movements numbered with the order, and a bounded number of SQL statements."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from sellsafe.audit.models import AuditEvent
+from sellsafe.core import tenancy
+from sellsafe.inventory.models import StockMovement
+from sellsafe.orders import events
+from sellsafe.orders.models import Order
+from tests.storefront.conftest import BUYER, add_to_cart, checkout_key, url
+
+pytestmark = pytest.mark.django_db
+
+# A guard, not the goal (22 here, savepoints included): session, shop, two rate-limit upserts, key
+# lookup, variants, one stock UPDATE per line, customer, order number, movements, order, lines,
+# audit (3), session save. Was 72 (with the database cache) before the checkout was made lean.
+MAX_STATEMENTS = 25
+
+
+def test_one_audit_event_lists_the_reserved_units(client, store):
+    add_to_cart(client, store, quantity="2")
+    key = checkout_key(client, store)
+    before = AuditEvent.objects.filter(shop=store.shop).count()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url(store, "checkout"), {**BUYER, "idempotency_key": key})
+    assert response.status_code == 302
+    # Data-key reads are cached per process in production; the test settings reset that cache.
+    statements = [q for q in queries.captured_queries if "core_data_key" not in q["sql"]]
+    assert len(statements) <= MAX_STATEMENTS, [q["sql"][:80] for q in statements]
+    with tenancy.scope(store.shop):
+        order = Order.objects.get()
+        movement = StockMovement.objects.get(reason="reserved")
+    assert movement.note == f"Order #{order.number}"
+    assert (movement.reserved_change, movement.location_id) == (2, store.location.pk)
+    new = list(AuditEvent.objects.filter(shop=store.shop).order_by("seq"))[before:]
+    assert [e.action for e in new] == [events.ORDER_PLACED]
+    assert new[0].changes["reserved"] == [
+        {"sku": "MUG", "location": store.location.name, "quantity": 2}
+    ]
