@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import IntegrityError
+
 from sellsafe.catalog.csv_import.planning import RowError, plan_import
 from sellsafe.catalog.csv_import.reading import FileRefused, parse
 from sellsafe.catalog.csv_import.writing import (
@@ -140,6 +142,13 @@ def import_csv(
     except DomainError as error:  # all or nothing: something changed underneath
         result.status = REFUSED
         result.message = f"Nothing was imported: {error.message}"
+        return result
+    except IntegrityError:  # all or nothing: a SKU or handle was taken while writing
+        result.status = REFUSED
+        result.message = (
+            "Nothing was imported: a SKU or handle in the file was taken by another change "
+            "while importing. Upload the file again."
+        )
         return result
     for rows, message in failed:
         for row in rows:

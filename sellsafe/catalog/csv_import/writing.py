@@ -6,9 +6,10 @@ file's SHA-256."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from multiprocessing import get_context
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from sellsafe.audit.services import record
 from sellsafe.catalog import events
+from sellsafe.catalog.csv_import.copying import insert_new
 from sellsafe.catalog.csv_import.planning import Plan, PlannedProduct
 from sellsafe.catalog.markdown import render
 from sellsafe.catalog.models import Product, Variant
@@ -32,6 +34,8 @@ LABELS: dict[str, str] = {CATALOG_IMPORTED: "Catalog imported from CSV"}
 BATCH = 500
 STOCK_NOTE = "CSV import"
 PRICE_LINES_PER_EVENT = 500
+# From this many products on, descriptions are rendered in a helper process (see _pool).
+PROCESS_RENDER_MIN = 2000
 _PRODUCT_FIELDS = (
     "title",
     "description",
@@ -148,6 +152,7 @@ class _Writer:
         changed_products: list[Product] = []
         changed_variants: dict[tuple[str, ...], list[Variant]] = {}
         by_index: list[dict[int, Variant]] = []
+        grown: list[Any] = []  # existing products that get new variants
         # Before/after of every price, taken before the rows are changed in memory.
         prices = [(planned, price_lines(planned)) for planned in batch]
         for planned in batch:
@@ -166,6 +171,10 @@ class _Writer:
                     handle=planned.handle,
                     option_names=data.option_names,
                 )
+                # Every variant of a new product is in the file: its price range is known.
+                prices_minor = [v.price_minor for v in data.variants]
+                if prices_minor:
+                    product.price_min, product.price_max = min(prices_minor), max(prices_minor)
                 new_products.append(product)
                 self.counts.products_created += 1
             else:
@@ -179,6 +188,8 @@ class _Writer:
                         self.counts.variants_updated += 1
                         variants_changed = True
                     variants[index] = variant
+                if len(planned.existing) < len(data.variants):
+                    grown.append(product.pk)
                 if product_changed or len(planned.existing) < len(data.variants):
                     product.updated_at = now
                     changed_products.append(product)
@@ -206,8 +217,8 @@ class _Writer:
                 self.counts.variants_created += 1
             by_index.append(variants)
             self.product_ids.append(str(product.pk))
-        Product.objects.bulk_create(new_products, batch_size=BATCH)
-        Variant.objects.bulk_create(new_variants, batch_size=1000)
+        insert_new(Product, new_products, now=now)
+        insert_new(Variant, new_variants, now=now)
         Product.objects.bulk_update(changed_products, _PRODUCT_FIELDS, batch_size=BATCH)
         # Grouped by the fields that changed (usually the price alone), in small statements:
         # bulk_update's CASE per field costs rows x rows in one UPDATE.
@@ -215,7 +226,7 @@ class _Writer:
             Variant.objects.bulk_update(rows, fields, batch_size=200)
         repriced = self._audit_prices(prices)
         self._analyze()
-        refresh_price_range(product_ids=[p.pk for p in new_products] + repriced)
+        refresh_price_range(product_ids=grown + repriced)
         self._stock(batch, by_index)
 
     def html(self, text: str) -> str:
@@ -298,20 +309,28 @@ class _Writer:
             )
 
 
-def _render_batch(batch: list[PlannedProduct]) -> dict[str, str]:
-    """The HTML of the batch's descriptions that will be written (new products, changed
-    descriptions). Pure string work, run in a helper thread while the previous batch waits for the
-    database (psycopg releases the GIL while it waits)."""
-    out: dict[str, str] = {}
+def _to_render(batch: list[PlannedProduct]) -> list[str]:
+    """The batch's descriptions that will be written (new products, changed descriptions), each
+    once."""
+    out: dict[str, None] = {}
     for planned in batch:
         text = planned.data.description
-        if (
-            text
-            and text not in out
-            and (planned.product is None or planned.product.description != text)
-        ):
-            out[text] = render(text)
-    return out
+        if text and (planned.product is None or planned.product.description != text):
+            out[text] = None
+    return list(out)
+
+
+def _pool(products: list[PlannedProduct]) -> Executor:
+    """Where descriptions are rendered ahead: Markdown is pure Python, so a thread only runs
+    while the writer waits for the database (the GIL); a large import renders in a helper
+    process instead (spawned: the child imports only the renderer), in parallel with the writes.
+    Falls back to a thread where a process cannot be started."""
+    if len(products) >= PROCESS_RENDER_MIN:
+        try:
+            return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        except (OSError, ValueError, RuntimeError):
+            pass
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-render")
 
 
 class _Prefetch:
@@ -319,18 +338,19 @@ class _Prefetch:
 
     def __init__(self, products: list[PlannedProduct]) -> None:
         self.products = products
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-render")
-        self.next: Future[dict[str, str]] | None = None
+        self.pool = _pool(products)
+        self.next: tuple[list[str], Iterator[str]] | None = None
         self.submit(0)
 
     def submit(self, start: int) -> None:
-        batch = self.products[start : start + BATCH]
-        self.next = self.pool.submit(_render_batch, batch) if batch else None
+        texts = _to_render(self.products[start : start + BATCH])
+        chunk = max(1, len(texts) // 4)
+        self.next = (texts, self.pool.map(render, texts, chunksize=chunk)) if texts else None
 
     def take(self, writer: _Writer, start: int) -> None:
         current, self.next = self.next, None
         self.submit(start + BATCH)
-        writer.rendered = current.result() if current is not None else {}
+        writer.rendered = dict(zip(current[0], current[1], strict=True)) if current else {}
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)

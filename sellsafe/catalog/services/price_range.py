@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection
 from django.db.models import Max, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from sellsafe.catalog.models import Product, Variant
+from sellsafe.core import tenancy
 
 _CHUNK = 1000
 
@@ -22,6 +24,8 @@ def refresh_price_range(*, product_ids: Iterable[Any]) -> int:
     """Recompute price_min/price_max of these products (of the active shop) from their variants
     with one UPDATE per thousand products; returns how many rows were updated."""
     ids = list(dict.fromkeys(product_ids))
+    if connection.vendor == "postgresql":
+        return _refresh_grouped([str(pk) for pk in ids])
     updated = 0
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
@@ -30,4 +34,25 @@ def refresh_price_range(*, product_ids: Iterable[Any]) -> int:
             price_min=Coalesce(Subquery(variants.annotate(m=Min("price_minor")).values("m")), 0),
             price_max=Coalesce(Subquery(variants.annotate(m=Max("price_minor")).values("m")), 0),
         )
+    return updated
+
+
+def _refresh_grouped(ids: list[str]) -> int:
+    """PostgreSQL: one UPDATE ... FROM a grouped MIN/MAX per chunk, instead of two correlated
+    subqueries per product (a product without variants gets 0 .. 0, as above)."""
+    shop_id = tenancy.current_shop().pk
+    updated = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), _CHUNK):
+            cursor.execute(
+                "UPDATE catalog_product AS p "
+                "SET price_min = coalesce(r.mn, 0), price_max = coalesce(r.mx, 0) "
+                "FROM (SELECT i.id, min(v.price_minor) AS mn, max(v.price_minor) AS mx "
+                "FROM unnest(%s::uuid[]) AS i(id) "
+                "LEFT JOIN catalog_variant AS v ON v.product_id = i.id AND v.shop_id = %s "
+                "GROUP BY i.id) AS r "
+                "WHERE p.id = r.id AND p.shop_id = %s",
+                [ids[start : start + _CHUNK], shop_id, shop_id],
+            )
+            updated += cursor.rowcount
     return updated
