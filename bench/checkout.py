@@ -1,7 +1,7 @@
 """Checkout throughput through the real HTTP stack, against a pgbench script doing the same SQL.
 
-Run: .venv/bin/python bench/checkout.py [--seconds 20] [--variants 2000] [--hot-stock 400]
-         [--clients 2,8] [--redis-url redis://127.0.0.1:6379/15]
+Run: .venv/bin/python bench/checkout.py [--seconds 20] [--posts 600] [--no-prepared]
+         [--variants 2000] [--hot-stock 400] [--clients 2,8] [--redis-url redis://127.0.0.1:6379/15]
          [--database-url postgresql://postgres@127.0.0.1:5432/postgres] [--output FILE]
 
 PostgreSQL only. A throwaway database is created next to --database-url (dropped afterwards, also
@@ -19,6 +19,11 @@ page (CSRF cookie and token), POST two "add to cart", GET the checkout (idempote
 checkout, which must answer 302 to the buyer's order page. Spread: two different spread variants
 per order. Hot: the hot variant (quantity 1) plus one spread variant, until the hot stock is gone;
 then "sold out" refusals are expected, counted apart, not errors.
+
+By default (POST-only) each timed spread run and the hot run first prepare their buyers (cart
+filled, checkout form with key and CSRF token fetched) with the clock stopped, then time only the
+checkout POSTs: orders/s through the checkout endpoint. One more spread run at the top client count
+times whole flows (`flow_spread_c8`). `--no-prepared` times whole flows everywhere (as before).
 
 Reference, same run and database: pgbench, one transaction per order: two conditional UPDATEs
 of stock levels (`reserved = reserved + 1 WHERE on_hand >= reserved + 1`, in a fixed order), the
@@ -253,7 +258,11 @@ def in_process(spread: list[list[str]]) -> dict[str, Any]:
         finally:
             del connection.commit  # the class's method again
         unprofiled_cpu.append(time.process_time() - cpu_started)
-        begin = next(i for i, q in enumerate(timed) if q[0].startswith('UPDATE "shops_shop"'))
+        begin = next(
+            i
+            for i, q in enumerate(timed)
+            if q[0].replace('"', "").startswith("UPDATE shops_shop SET order_counter")
+        )
         end = next(i for i in range(begin, len(timed)) if timed[i][0] == "COMMIT")
         inside = timed[begin : end + 1]
         windows.append({
@@ -388,12 +397,13 @@ class Jar:
         return status, answer, page
 
 
-def buy(port: int, index: int, lines: list[list[str]]) -> Outcome:
-    """One buyer: product page, two cart adds, checkout page, checkout POST."""
+def prepare(
+    port: int, index: int, lines: list[list[str]]
+) -> tuple[Jar, dict[str, str], float] | Outcome:
+    """A buyer up to the filled checkout form: product page, two cart adds, checkout page."""
     base = f"/store/{SLUG}"
     jar = Jar(address_of(index))
     started = time.perf_counter()
-    post_s = 0.0
     try:
         status, _, page = jar.call(port, "GET", f"{base}/products/{lines[0][1]}/")
         token = CSRF_FIELD.search(page)
@@ -409,20 +419,70 @@ def buy(port: int, index: int, lines: list[list[str]]) -> Outcome:
         key, token = KEY_FIELD.search(page), CSRF_FIELD.search(page)
         if status != 200 or key is None or token is None:
             return Outcome(f"checkout GET {status}", time.perf_counter() - started, 0, 0)
-        form = form_of(index, key.group(1).decode(), token.group(1).decode())
-        post_started = time.perf_counter()
-        status, answer, page = jar.call(port, "POST", f"{base}/checkout/", form)
-        ended = time.perf_counter()
-        post_s = ended - post_started
     except (OSError, http.client.HTTPException) as exc:
-        return Outcome(type(exc).__name__, time.perf_counter() - started, post_s, 0)
+        return Outcome(type(exc).__name__, time.perf_counter() - started, 0, 0)
+    return jar, form_of(index, key.group(1).decode(), token.group(1).decode()), started
+
+
+def submit(port: int, jar: Jar, form: dict[str, str], started: float | None = None) -> Outcome:
+    """The checkout POST; `started` (the flow's start) or the POST's own start for flow_s."""
+    base = f"/store/{SLUG}"
+    post_started = time.perf_counter()
+    started = post_started if started is None else started
+    try:
+        status, answer, page = jar.call(port, "POST", f"{base}/checkout/", form)
+    except (OSError, http.client.HTTPException) as exc:
+        return Outcome(type(exc).__name__, time.perf_counter() - started, 0, 0)
+    ended = time.perf_counter()
     if status == 302 and answer.get("Location", "").startswith(f"{base}/orders/"):
         kind = "ok"
     elif status == 400 and b"sold out" in page:
         kind = "sold out"
     else:
         kind = f"checkout POST {status}"
-    return Outcome(kind, ended - started, post_s, ended)
+    return Outcome(kind, ended - started, ended - post_started, ended)
+
+
+def buy(port: int, index: int, lines: list[list[str]]) -> Outcome:
+    """One buyer's whole flow: product page, two cart adds, checkout page, checkout POST."""
+    ready = prepare(port, index, lines)
+    if isinstance(ready, Outcome):
+        return ready
+    jar, form, started = ready
+    return submit(port, jar, form, started)
+
+
+def prepare_many(port: int, buyers: Buyers, cart: Any, count: int,
+                 threads: int = 8) -> list[tuple[Jar, dict[str, str]]]:  # fmt: skip
+    """`count` buyers with a filled cart and checkout form (key + CSRF), before a timed run."""
+    ready: list[tuple[Jar, dict[str, str]]] = []
+    failed: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if len(ready) + sum(failed.values()) + busy[0] >= count:
+                    return
+                busy[0] += 1
+            index = buyers.take()
+            got = prepare(port, index, cart(index))
+            with lock:
+                busy[0] -= 1
+                if isinstance(got, Outcome):
+                    failed[got.kind] += 1
+                else:
+                    ready.append((got[0], got[1]))
+
+    busy = [0]
+    pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    if failed:
+        raise RuntimeError(f"preparing buyers failed: {dict(failed)}")
+    return ready
 
 
 class Buyers:
@@ -439,7 +499,10 @@ class Buyers:
 
 
 def load(port: int, buyers: Buyers, cart: Any, clients: int, seconds: float,
-         attempts: int | None) -> tuple[list[Outcome], float]:  # fmt: skip
+         attempts: int | None,
+         prepared: list[tuple[Jar, dict[str, str]]] | None = None,
+         ) -> tuple[list[Outcome], float]:  # fmt: skip
+    """Buyers' whole flows, or (with `prepared`) only the checkout POSTs of prepared buyers."""
     lock = threading.Lock()
     outcomes: list[Outcome] = []
     deadline = time.monotonic() + seconds
@@ -449,9 +512,15 @@ def load(port: int, buyers: Buyers, cart: Any, clients: int, seconds: float,
             with lock:
                 if attempts is not None and len(outcomes) + busy[0] >= attempts:
                     return
+                if prepared is not None and not prepared:
+                    return
                 busy[0] += 1
-            index = buyers.take()
-            outcome = buy(port, index, cart(index))
+                ready = prepared.pop() if prepared is not None else None
+            if ready is not None:
+                outcome = submit(port, *ready)
+            else:
+                index = buyers.take()
+                outcome = buy(port, index, cart(index))
             with lock:
                 busy[0] -= 1
                 outcomes.append(outcome)
@@ -487,12 +556,19 @@ def backend_cpu(url: str) -> dict[int, float]:
 
 
 def phase(name: str, port: int, server_pid: int, buyers: Buyers, cart: Any, clients: int,
-          seconds: float, url: str, attempts: int | None = None) -> dict[str, Any]:  # fmt: skip
+          seconds: float, url: str, attempts: int | None = None,
+          posts: int | None = None) -> dict[str, Any]:  # fmt: skip
+    """A timed run: whole buyer flows, or with `posts` that many buyers prepared (cart and
+    checkout form) before the clock starts and only their checkout POSTs timed."""
+    prepared = None
+    if posts is not None:
+        print(f"{datetime.now():%H:%M:%S} {name}: preparing {posts} buyers ...", flush=True)
+        prepared = prepare_many(port, buyers, cart, posts)
     print(f"{datetime.now():%H:%M:%S} {name}: {clients} clients ...", flush=True)
     db = backend_cpu(url)
     busy, server, client_cpu = machine_busy_seconds(), cpu_seconds(server_pid), time.process_time()
     load_before = os.getloadavg()[0]
-    outcomes, started = load(port, buyers, cart, clients, seconds, attempts)
+    outcomes, started = load(port, buyers, cart, clients, seconds, attempts, prepared)
     wall = time.perf_counter() - started
     busy_after, server_after = machine_busy_seconds(), cpu_seconds(server_pid)
     client_s = time.process_time() - client_cpu
@@ -508,6 +584,7 @@ def phase(name: str, port: int, server_pid: int, buyers: Buyers, cart: Any, clie
         other_s = busy_after - busy - server_s - client_s - db_s
         other = max(other_s, 0.0) / (wall * (os.cpu_count() or 1))
     return {
+        "timed": "checkout POST only" if posts is not None else "whole buyer flow",
         "clients": clients,
         "attempted": len(outcomes),
         "orders": len(ok),
@@ -696,13 +773,21 @@ def measure_with(
         if any(o.kind != "ok" for o in warm):
             log = (data_dir / "gunicorn.log").read_text(errors="replace")[-3000:]
             raise RuntimeError(f"warm-up failed: {[o.kind for o in warm]}\n{log}")
-        for clients in args.clients:
-            phases[f"spread_c{clients}"] = phase("spread", port, server.pid, buyers, cart,
-                                                 clients, args.seconds, url)  # fmt: skip
         top = max(args.clients)
+        prepared = args.prepared
+        for clients in args.clients:
+            phases[f"spread_c{clients}"] = phase(
+                "spread", port, server.pid, buyers, cart, clients,
+                args.seconds * 3 if prepared else args.seconds, url,
+                posts=args.posts if prepared else None,
+            )  # fmt: skip
+        if prepared:  # the whole-flow figure next to the POST-only ones
+            phases[f"flow_spread_c{top}"] = phase("spread, whole flow", port, server.pid,
+                                                  buyers, cart, top, args.seconds, url)  # fmt: skip
+        hot_attempts = args.hot_stock + args.hot_extra
         phases[f"hot_c{top}"] = phase(
             "hot", port, server.pid, buyers, hot_cart, top, args.seconds * 6, url,
-            attempts=args.hot_stock + args.hot_extra,
+            attempts=hot_attempts, posts=hot_attempts if prepared else None,
         )  # fmt: skip
     check = verify(url, setup, phases[f"hot_c{top}"]["orders"])  # before pgbench reserves more
     shop_id, location_id = setup["shop_id"], setup["location_id"]
@@ -726,7 +811,7 @@ def measure_with(
     best_hot = max(r["per_s"] for k, r in pgbench.items() if k.startswith("hot"))
     ratios: dict[str, float] = {}
     for name, result in phases.items():
-        mode, clients = name.split("_c")
+        mode, clients = name.removeprefix("flow_").split("_c")
         same = pgbench.get(f"{mode}_c{clients}") or pgbench[f"{mode}_c8"]
         ratios[f"{name}_over_pgbench_same_c"] = round(result["orders_per_s"] / same["per_s"], 4)
         ratios[f"{name}_over_pgbench_best"] = round(
@@ -794,7 +879,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--variants", type=int, default=2000, help="spread catalogue size")
     parser.add_argument("--hot-stock", type=int, default=400, help="units of the hot variant")
     parser.add_argument("--hot-extra", type=int, default=60, help="hot attempts past the stock")
-    parser.add_argument("--seconds", type=float, default=20, help="per spread run")
+    parser.add_argument("--seconds", type=float, default=20, help="per whole-flow spread run")
+    parser.add_argument("--posts", type=int, default=600,
+                        help="buyers prepared per POST-only spread run")  # fmt: skip
+    parser.add_argument("--no-prepared", dest="prepared", action="store_false",
+                        help="time whole buyer flows only (the earlier measurement)")  # fmt: skip
     parser.add_argument("--pgbench-seconds", type=float, default=10)
     parser.add_argument("--clients", default="2,8", help="client threads per spread run")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
