@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db import connection, models
@@ -23,12 +24,27 @@ from sellsafe.core import tenancy
 _BATCH = 1000
 
 
+@cache
+def _layout(model: type[models.Model]) -> tuple[tuple[str, models.Field[Any, Any]], ...]:
+    return tuple((field.attname, field) for field in model._meta.concrete_fields)
+
+
+def new_object[M: models.Model](model: type[M], values: dict[str, Any]) -> M:
+    """A new, unsaved object from attribute values (`shop_id`, `product_id`, ...; fields left
+    out get their default). Positional construction: Django's keyword path resolves every field
+    and default by name, a large share of the import's CPU at ~150,000 objects."""
+    args = [
+        values[name] if name in values else field.get_default() for name, field in _layout(model)
+    ]
+    return model(*args)
+
+
 def _columns(model: type[models.Model]) -> list[tuple[str, str, bool, bool]]:
     """(column, attname, is JSON, is auto_now[_add]) of the model's concrete fields."""
     out: list[tuple[str, str, bool, bool]] = []
     for field in model._meta.concrete_fields:
         auto = bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
-        out.append((field.column, field.attname, isinstance(field, models.JSONField), auto))
+        out.append((str(field.column), field.attname, isinstance(field, models.JSONField), auto))
     return out
 
 
@@ -68,3 +84,43 @@ def insert_new(model: type[models.Model], objs: Sequence[models.Model], *, now: 
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def update_fields(
+    model: type[models.Model], objs: Sequence[models.Model], names: Sequence[str]
+) -> None:
+    """Write these fields of these objects. PostgreSQL: one `UPDATE ... FROM unnest(...)` per
+    thousand rows (one typed array per field), limited to the active shop's rows; elsewhere
+    `bulk_update` in small statements (its CASE per field costs rows x rows)."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(objs, list(names), batch_size=200)
+        return
+    shop_id = tenancy.current_shop().pk
+    fields = [field for field in model._meta.concrete_fields if field.name in names]
+    quote = connection.ops.quote_name
+    sets, arrays = [], []
+    for index, field in enumerate(fields):
+        is_json = isinstance(field, models.JSONField)
+        kind = "text" if is_json else field.db_type(connection)
+        arrays.append(f"%s::{kind}[]")
+        sets.append(f"{quote(str(field.column))} = u.c{index}" + ("::jsonb" if is_json else ""))
+    columns = ", ".join(f"c{index}" for index in range(len(fields)))
+    # Table, columns and types come from the model, never from the file.
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} AS t SET {', '.join(sets)} "  # noqa: S608
+        f"FROM unnest(%s::uuid[], {', '.join(arrays)}) AS u(id, {columns}) "
+        "WHERE t.id = u.id AND t.shop_id = %s"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), _BATCH):
+            part = objs[start : start + _BATCH]
+            params: list[Any] = [[obj.pk for obj in part]]
+            for field in fields:
+                values = [getattr(obj, field.attname) for obj in part]
+                if isinstance(field, models.JSONField):
+                    values = [None if v is None else json.dumps(v) for v in values]
+                params.append(values)
+            params.append(shop_id)
+            cursor.execute(sql, params)

@@ -11,13 +11,14 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from typing import Any
+from uuid import uuid4
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from sellsafe.audit.services import record
 from sellsafe.catalog import events
-from sellsafe.catalog.csv_import.copying import insert_new
+from sellsafe.catalog.csv_import.copying import insert_new, new_object, update_fields
 from sellsafe.catalog.csv_import.planning import Plan, PlannedProduct
 from sellsafe.catalog.markdown import render
 from sellsafe.catalog.models import Product, Variant
@@ -159,17 +160,21 @@ class _Writer:
             data = planned.data
             variants: dict[int, Variant] = {}
             if planned.product is None:
-                product = Product(
-                    shop=shop,
-                    title=data.title,
-                    description=data.description,
-                    description_html=self.html(data.description),
-                    category=data.category,
-                    brand=data.brand,
-                    tags=data.tags,
-                    status=data.status,
-                    handle=planned.handle,
-                    option_names=data.option_names,
+                product = new_object(
+                    Product,
+                    {
+                        "id": uuid4(),
+                        "shop_id": shop.pk,
+                        "title": data.title,
+                        "description": data.description,
+                        "description_html": self.html(data.description),
+                        "category_id": data.category.pk if data.category else None,
+                        "brand": data.brand,
+                        "tags": data.tags,
+                        "status": data.status,
+                        "handle": planned.handle,
+                        "option_names": data.option_names,
+                    },
                 )
                 # Every variant of a new product is in the file: its price range is known.
                 prices_minor = [v.price_minor for v in data.variants]
@@ -201,16 +206,20 @@ class _Writer:
             for index, v in enumerate(data.variants):
                 if index in planned.existing:
                     continue
-                variant = Variant(
-                    shop=shop,
-                    product=product,
-                    sku=v.sku,
-                    barcode=v.barcode,
-                    price_minor=v.price_minor,
-                    compare_at_minor=v.compare_at_minor,
-                    option_values=v.option_values,
-                    weight_grams=v.weight_grams,
-                    position=index,
+                variant = new_object(
+                    Variant,
+                    {
+                        "id": uuid4(),
+                        "shop_id": shop.pk,
+                        "product_id": product.pk,
+                        "sku": v.sku,
+                        "barcode": v.barcode,
+                        "price_minor": v.price_minor,
+                        "compare_at_minor": v.compare_at_minor,
+                        "option_values": v.option_values,
+                        "weight_grams": v.weight_grams,
+                        "position": index,
+                    },
                 )
                 new_variants.append(variant)
                 variants[index] = variant
@@ -223,7 +232,7 @@ class _Writer:
         # Grouped by the fields that changed (usually the price alone), in small statements:
         # bulk_update's CASE per field costs rows x rows in one UPDATE.
         for fields, rows in changed_variants.items():
-            Variant.objects.bulk_update(rows, fields, batch_size=200)
+            update_fields(Variant, rows, fields)
         repriced = self._audit_prices(prices)
         self._analyze()
         refresh_price_range(product_ids=grown + repriced)
