@@ -21,12 +21,12 @@ from django.db import connection
 from sellsafe.core.counters import RateCounter
 
 _UPSERT = (
-    'INSERT INTO core_rate_counter ("key", window_end, hits) VALUES (%s, %s, 1)'
+    'INSERT INTO core_rate_counter ("key", window_end, hits) VALUES {rows}'
     ' ON CONFLICT ("key") DO UPDATE SET'
     " hits = CASE WHEN core_rate_counter.window_end = excluded.window_end"
     " THEN core_rate_counter.hits + 1 ELSE 1 END,"
     " window_end = excluded.window_end"
-    " RETURNING hits"
+    ' RETURNING "key", hits'
 )
 
 
@@ -44,20 +44,34 @@ def _redis_client() -> object | None:
 
 def hit(key: str, *, window_seconds: int, now: float | None = None) -> int:
     """Count one hit for `key` in the current window; the number of hits so far in it."""
+    return hits([key], window_seconds=window_seconds, now=now)[0]
+
+
+def hits(keys: list[str], *, window_seconds: int, now: float | None = None) -> list[int]:
+    """Count one hit for each (distinct) key in one round trip; the counts, in order."""
     now = time.time() if now is None else now
     window_end = (int(now) // window_seconds + 1) * window_seconds
-    hashed = _hashed(key)
+    hashed = [_hashed(key) for key in keys]
+    if len(set(hashed)) != len(hashed):
+        raise ValueError("Count each key once per call.")
     client = _redis_client()
     if client is not None:
-        name = caches["default"].make_key(f"rate:{hashed}:{window_end}")
         pipe = client.pipeline(transaction=False)  # type: ignore[attr-defined]
-        pipe.incr(name)
-        pipe.expire(name, max(1, window_end - int(now)) + 60)
-        count, _ = pipe.execute()
-        return int(count)
+        for digest in hashed:
+            name = caches["default"].make_key(f"rate:{digest}:{window_end}")
+            pipe.incr(name)
+            pipe.expire(name, max(1, window_end - int(now)) + 60)
+        replies = pipe.execute()
+        return [int(count) for count in replies[::2]]
+    # One multi-row upsert; only placeholders are formatted into the statement.
+    rows = ", ".join(["(%s, %s, 1)"] * len(hashed))
+    params: list[str | int] = []
+    for name in hashed:
+        params += [name, window_end]
     with connection.cursor() as cursor:
-        cursor.execute(_UPSERT, [hashed, window_end])
-        return int(cursor.fetchone()[0])
+        cursor.execute(_UPSERT.format(rows=rows), params)
+        counts = {str(k): int(n) for k, n in cursor.fetchall()}
+    return [counts[name] for name in hashed]
 
 
 def forget_ended(*, now: float | None = None) -> int:

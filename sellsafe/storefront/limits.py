@@ -35,18 +35,14 @@ def client_key(request: HttpRequest) -> str:
     return _digest(address)
 
 
-def _hit(name: str, key: str, limit: int) -> bool:
-    """Count one attempt; True while within the limit."""
-    count = ratelimit.hit(f"checkout:{name}:{key}", window_seconds=WINDOW_SECONDS)
-    return count <= limit
-
-
 def checkout_allowed(request: HttpRequest, *, shop_id: str, email: object) -> bool:
-    """Count this checkout attempt against the client's address and (if given) the email."""
+    """Count this checkout attempt against the client's address and (if given) the email, both in
+    one round trip; allowed while both are within their limits."""
     per_ip = int(getattr(settings, "SELLSAFE_CHECKOUT_PER_IP_PER_HOUR", DEFAULT_PER_IP))
     per_email = int(getattr(settings, "SELLSAFE_CHECKOUT_PER_EMAIL_PER_HOUR", DEFAULT_PER_EMAIL))
-    if not _hit("ip", client_key(request), per_ip):
-        return False
+    keys, limits = [f"checkout:ip:{client_key(request)}"], [per_ip]
     if isinstance(email, str) and email.strip() and len(email) <= 254:
-        return _hit("email", _digest(f"{shop_id}:{pii.normalise_email(email)}"), per_email)
-    return True
+        keys.append(f"checkout:email:{_digest(f'{shop_id}:{pii.normalise_email(email)}')}")
+        limits.append(per_email)
+    counts = ratelimit.hits(keys, window_seconds=WINDOW_SECONDS)
+    return all(count <= limit for count, limit in zip(counts, limits, strict=True))

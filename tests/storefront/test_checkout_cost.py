@@ -14,7 +14,7 @@ from tests.storefront.conftest import BUYER, add_to_cart, checkout_key, url
 
 pytestmark = pytest.mark.django_db
 
-# A guard, not the goal (22 here, savepoints included): session, shop, two rate-limit upserts, key
+# A guard, not the goal (21 here, savepoints included): session, shop, one rate-limit upsert, key
 # lookup, variants, one stock UPDATE per line, customer, order number, movements, order, lines,
 # audit (3), session save. Was 72 (with the database cache) before the checkout was made lean.
 MAX_STATEMENTS = 25

@@ -29,6 +29,17 @@ def test_counts_per_window_in_one_statement():
 
 
 @pytest.mark.django_db
+def test_several_keys_in_one_statement():
+    with CaptureQueriesContext(connection) as queries:
+        first = ratelimit.hits(["ip:a", "email:b"], window_seconds=HOUR, now=T0)
+        second = ratelimit.hits(["email:b", "ip:c"], window_seconds=HOUR, now=T0 + 1)
+    assert (first, second) == ([1, 1], [2, 1])
+    assert len(queries.captured_queries) == 2
+    with pytest.raises(ValueError):
+        ratelimit.hits(["ip:a", "ip:a"], window_seconds=HOUR)
+
+
+@pytest.mark.django_db
 def test_keys_are_hashed_and_ended_windows_forgotten():
     ratelimit.hit("email:ada@example.com", window_seconds=HOUR, now=T0)
     ratelimit.hit("ip:198.51.100.7", window_seconds=HOUR, now=T0 + HOUR)
@@ -95,8 +106,10 @@ def test_redis_counts_without_touching_the_database(redis_cache):
     with CaptureQueriesContext(connection) as queries:
         counts = [ratelimit.hit("email:ada@example.com", window_seconds=HOUR) for _ in range(3)]
     assert counts == [1, 2, 3]
+    assert ratelimit.hits(["email:ada@example.com", "ip:x"], window_seconds=HOUR) == [4, 1]
     assert queries.captured_queries == []
-    [key] = list(client.scan_iter(f"{prefix}:*"))
-    assert b"ada" not in key and b"example" not in key
-    assert 0 < client.ttl(key) <= HOUR + 60
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    assert len(keys) == 2
+    assert all(b"ada" not in key and b"example" not in key for key in keys)
+    assert all(0 < client.ttl(key) <= HOUR + 60 for key in keys)
     assert not RateCounter.objects.exists()
