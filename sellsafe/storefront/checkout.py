@@ -151,4 +151,8 @@ def _submit(request: HttpRequest, shop: Shop, cart: dict[str, int]) -> HttpRespo
         return _refuse(request, shop, error.message, field=error.field)
     carts.write(request, shop.pk, {})
     request.session[JUST_PLACED] = str(result.order.pk)
-    return HttpResponseRedirect(links.order_url(result.order))
+    # links.order_url would read the shop's slug again; this request already has the shop.
+    token = links.order_token(result.order)
+    return HttpResponseRedirect(
+        reverse("storefront:order", kwargs={"shop_slug": shop.slug, "token": token})
+    )
