@@ -38,18 +38,19 @@ LINK_REL = "nofollow noopener"
 DROP_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "template"})
 
 _renderer = MarkdownIt("commonmark", {"html": False, "linkify": False})
+# Built once per process: nh3.clean(..., options) builds a new sanitiser on every call.
+_cleaner = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags=set(DROP_WITH_CONTENT),
+    attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+    url_schemes=set(URL_SCHEMES),
+    link_rel=LINK_REL,
+    strip_comments=True,
+)
 
 
 def sanitise(html: str) -> str:
-    return nh3.clean(
-        html,
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags=set(DROP_WITH_CONTENT),
-        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
-        link_rel=LINK_REL,
-        strip_comments=True,
-    )
+    return _cleaner.clean(html)
 
 
 def render(text: str) -> str:

@@ -25,7 +25,7 @@ Runs in the caller's transaction (in its own if there is none).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import uuid4
 
@@ -239,21 +239,34 @@ def _lock_and_sum(
     return list(rows), totals
 
 
-def _check_low_stock_bulk(*, shop: Shop, variants: list[Variant]) -> int:
+def _check_low_stock_bulk(
+    *, shop: Shop, variants: list[Variant], fresh: dict[Any, int] | None = None
+) -> int:
     """`_check_low_stock` for many variants: lock them in id order, sum their levels in one query,
     set or re-arm the alert flag with conditional UPDATEs, alert once per crossing. Returns the
-    number of alerts."""
+    number of alerts. `fresh` {variant id: count}: variants created in this transaction whose
+    only stock is that count; nobody else can see them, so they are neither locked nor summed
+    (their threshold and flag are the ones the caller just wrote)."""
+    fresh = fresh or {}
     by_id = {v.pk: v for v in variants}
     ids = sorted(by_id, key=str)
     alert: list[tuple[Variant, int, int]] = []
     rearm: list[Any] = []
     for part in _chunks(ids):
-        locked, totals = _lock_and_sum(shop, part)
+        to_lock = [pk for pk in part if pk not in fresh]
+        locked, totals = _lock_and_sum(shop, to_lock) if to_lock else ([], {})
         flags: dict[Any, bool] = {}
         for pk, threshold, alerted in locked:
             by_id[pk].low_stock_threshold = threshold
             flags[pk] = alerted
-        for pk, alerted in flags.items():
+        for pk in part:
+            if pk in fresh:
+                flags[pk] = by_id[pk].low_stock_alerted
+                totals[pk] = fresh[pk]
+        for pk in part:  # id order, as the lock returns them
+            if pk not in flags:
+                continue
+            alerted = flags[pk]
             variant = by_id[pk]
             threshold = threshold_of(shop=shop, variant=variant)
             available = totals.get(pk, 0)
@@ -322,9 +335,13 @@ def stock_count_bulk(
     location: Location,
     counts: list[tuple[Variant, int]],
     note: str = "",
+    new_variants: Collection[Any] = (),
 ) -> int:
     """Record counts (units on hand) for many variants at one location. All or nothing: a count
-    below the reserved units refuses the whole call. Returns how many levels changed."""
+    below the reserved units refuses the whole call. Returns how many levels changed.
+
+    new_variants: ids of variants the caller created in this transaction and has counted nowhere
+    yet (a catalog import's new rows): their low-stock check skips the lock and the sum."""
     _require(actor, shop, "inventory.adjust", ("location", str(location.pk)))
     note = str(note).strip()
     if len(note) > NOTE_MAX:
@@ -368,7 +385,11 @@ def stock_count_bulk(
             for variant, _, on_hand, _, set_to in changed
         ]
         by_pk = {v.pk: v for v, _ in cleaned}
-        alerts = _check_low_stock_bulk(shop=shop, variants=[by_pk[c[0].pk] for c in changed])
+        # A level this call inserted for a variant created in this transaction is all its stock.
+        fresh = {c[0].pk: c[4] for c in changed if c[0].pk in created and c[0].pk in new_variants}
+        alerts = _check_low_stock_bulk(
+            shop=shop, variants=[by_pk[c[0].pk] for c in changed], fresh=fresh
+        )
         parts = _chunks(lines, AUDIT_LINES_PER_EVENT)
         for number, part in enumerate(parts, 1):
             record(

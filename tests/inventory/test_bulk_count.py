@@ -139,6 +139,48 @@ def test_many_crossings_in_one_call_are_summarised_once(stocked, mailoutbox):
     assert AuditEvent.objects.filter(shop=shop, action=events.STOCK_LOW).count() == 1
 
 
+def _low_stock_outcome(shop, owner, location, pairs, *, new):
+    stock_count_bulk(
+        actor=owner, shop=shop, location=location, counts=pairs, note="", new_variants=new
+    )
+    with tenancy.scope(shop):
+        flags = dict(Variant.objects.values_list("sku", "low_stock_alerted"))
+        titles = sorted(
+            Notification.objects.filter(kind=services.LOW_STOCK_KIND).values_list(
+                "title", flat=True
+            )
+        )
+    return flags, titles
+
+
+@pytest.mark.parametrize("declared_new", [False, True])
+def test_new_variants_skip_the_lock_but_alert_exactly_as_before(
+    make_shop, django_capture_on_commit_callbacks, declared_new
+):
+    """A variant created in the caller's transaction and counted at 2 (threshold 5) alerts; one
+    counted at 9 does not; one with its own threshold 10 counted at 9 alerts: the same whether
+    the caller declares them new (no lock, no sum) or not."""
+    shop, owner = make_shop()
+    location = make_location(shop)
+    low, fine, own = (
+        make_variant(shop, "LOW-1"),
+        make_variant(shop, "OK-1"),
+        make_variant(shop, "OWN-1", threshold=10),
+    )
+    new = {low.pk, fine.pk, own.pk} if declared_new else ()
+    with django_capture_on_commit_callbacks(execute=True):
+        flags, titles = _low_stock_outcome(
+            shop, owner, location, [(low, 2), (fine, 9), (own, 9)], new=new
+        )
+    assert flags == {"LOW-1": True, "OK-1": False, "OWN-1": True}
+    assert titles == ["Low stock: LOW-1", "Low stock: OWN-1"]
+    # A second location: no longer new to this transaction, summed over both locations.
+    second = make_location(shop, "Shop floor", kind="store")
+    with django_capture_on_commit_callbacks(execute=True):
+        flags, _ = _low_stock_outcome(shop, owner, second, [(low, 4)], new=())
+    assert flags["LOW-1"] is False  # 2 + 4 >= 5: re-armed
+
+
 def test_members_without_inventory_adjust_are_refused(three, add_member):
     shop, _owner, (tee, _cap, _mug), location = three
     analyst = add_member(shop, roles.ANALYST)

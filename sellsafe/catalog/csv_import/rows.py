@@ -151,7 +151,7 @@ def read_lines(table: Table) -> list[Line]:
     ]
     lines = []
     for number, cells in table.rows:
-        row = {names[i]: clean_cell(cell) for i, cell in enumerate(cells) if i < len(names)}
+        row = dict(zip(names, map(clean_cell, cells), strict=False))  # cells past the header: below
         if len(cells) > len(names) and any(c.strip() for c in cells[len(names) :]):
             row["\x00extra"] = "1"
         lines.append(Line(number, row))

@@ -303,19 +303,27 @@ class _Writer:
     def _stock(self, batch: list[PlannedProduct], by_index: list[dict[int, Variant]]) -> None:
         """The batch's stock cells, one `stock_count_bulk` per location."""
         by_location: dict[Any, tuple[Location, list[tuple[Variant, int]]]] = {}
+        new: set[Any] = set()  # variants created by this batch, not counted anywhere yet
         for planned, variants in zip(batch, by_index, strict=True):
             for index, location, count in planned.counts:
                 variant = variants[index]
                 if index not in planned.existing:
                     if count == 0:
                         continue  # a new variant starts with nothing on hand
+                    new.add(variant.pk)
                 elif count == self.plan.levels.get((variant.pk, location.pk), (0, 0))[0]:
                     continue
                 by_location.setdefault(location.pk, (location, []))[1].append((variant, count))
         for location, counts in by_location.values():
             self.counts.stock_counted += stock_count_bulk(
-                actor=self.actor, shop=self.shop, location=location, counts=counts, note=STOCK_NOTE
+                actor=self.actor,
+                shop=self.shop,
+                location=location,
+                counts=counts,
+                note=STOCK_NOTE,
+                new_variants=new,
             )
+            new = new - {variant.pk for variant, _ in counts}  # counted: no longer stockless
 
 
 def _to_render(batch: list[PlannedProduct]) -> list[str]:

@@ -88,7 +88,9 @@ def clean_text(value: Any, *, limit: int, where: str, problems: Problems, label:
         problems.add(where, f"{label} must be text.")
         return ""
     text = value.strip()
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
+    # str.isprintable() is False for every Cc character (and for some others: Cf, Zs, ...), so
+    # the per-character check runs only for the few values that are not printable as a whole.
+    if not text.isprintable() and any(unicodedata.category(ch) == "Cc" for ch in text):
         problems.add(where, f"{label} cannot contain control characters.")
         return ""
     if len(text) > limit:
