@@ -50,7 +50,7 @@ _VARIANT_FIELD_COLUMN = {
 _PRODUCT_FIELD_COLUMN = {"option_names": "option1_name"}
 
 
-def _any[M: Model](queryset: QuerySet[M], column: str, ids: Sequence[Any]) -> QuerySet[M]:
+def ids_in[M: Model](queryset: QuerySet[M], column: str, ids: Sequence[Any]) -> QuerySet[M]:
     """`column IN ids`; on PostgreSQL as one uuid[] parameter: psycopg's client-side binding of an
     IN list of a thousand parameters cost more CPU than the query."""
     if connection.vendor != "postgresql":
@@ -65,9 +65,11 @@ def _load_products(groups: list[Group]) -> dict[str, tuple[Product, list[Variant
     found: dict[str, tuple[Product, list[Variant]]] = {}
     for start in range(0, len(ids), 1000):
         batch = ids[start : start + 1000]
-        products = {str(p.pk): p for p in _any(Product.objects.all(), "id", batch)}
+        products = {str(p.pk): p for p in ids_in(Product.objects.all(), "id", batch)}
         variants: dict[str, list[Variant]] = {pk: [] for pk in products}
-        for variant in _any(Variant.objects.all(), "product_id", batch).order_by("position", "sku"):
+        for variant in ids_in(Variant.objects.all(), "product_id", batch).order_by(
+            "position", "sku"
+        ):
             variants[str(variant.product_id)].append(variant)
         for pk, product in products.items():
             found[pk] = (product, variants[pk])
@@ -190,7 +192,7 @@ class _Checker:
 
     def _load_levels(self, variant_ids: list[Any]) -> None:
         for start in range(0, len(variant_ids), 2000):
-            rows = _any(
+            rows = ids_in(
                 StockLevel.objects.all(), "variant_id", variant_ids[start : start + 2000]
             ).values_list("variant_id", "location_id", "on_hand", "reserved")
             for variant_id, location_id, on_hand, reserved in rows:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from sellsafe.audit.services import record
 from sellsafe.catalog import events
 from sellsafe.catalog.csv_import.copying import insert_new, new_object, update_fields
-from sellsafe.catalog.csv_import.planning import Plan, PlannedProduct
+from sellsafe.catalog.csv_import.planning import Plan, PlannedProduct, ids_in
 from sellsafe.catalog.markdown import render
 from sellsafe.catalog.models import Product, Variant
 from sellsafe.catalog.services.bulk import REAUTH_DROP, REAUTH_PRODUCTS
@@ -146,7 +146,7 @@ class _Writer:
         existing_ids = [p.product.pk for p in batch if p.product is not None]
         locked = {
             p.pk: p
-            for p in Product.objects.select_for_update().filter(pk__in=existing_ids).order_by("pk")
+            for p in ids_in(Product.objects.select_for_update(), "id", existing_ids).order_by("pk")
         }
         new_products: list[Product] = []
         new_variants: list[Variant] = []
