@@ -53,8 +53,8 @@ _PRODUCT_FIELD_COLUMN = {"option_names": "option1_name"}
 def ids_in[M: Model](queryset: QuerySet[M], column: str, ids: Sequence[Any]) -> QuerySet[M]:
     """`column IN ids`; on PostgreSQL as one uuid[] parameter: psycopg's client-side binding of an
     IN list of a thousand parameters cost more CPU than the query."""
-    if connection.vendor != "postgresql":
-        return queryset.filter(**{f"{column}__in": ids})
+    if connection.vendor != "postgresql" or not ids:
+        return queryset.filter(**{f"{column}__in": ids})  # empty: no query at all
     # Table and column are the model's and this module's own names; the ids are a bound parameter.
     where = f'"{queryset.model._meta.db_table}"."{column}" = ANY(%s::uuid[])'
     return queryset.extra(where=[where], params=[list(ids)])  # noqa: S610
