@@ -18,7 +18,7 @@ RETURN_REJECTED = "return.rejected"
 RETURN_RECEIVED = "return.received"
 REFUND_ISSUED = "refund.issued"
 REFUND_BURST = "refund.burst"
-WEBHOOK_SECRET_CREATED = "payments.webhook_secret_created"
+WEBHOOK_SECRET_CREATED = "payments.webhook_secret_created"  # nosec B105 - an action code
 WEBHOOK_REJECTED = "payments.webhook_rejected"
 ORDER_SETTINGS_CHANGED = "orders.settings_changed"
 

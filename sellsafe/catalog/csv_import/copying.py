@@ -109,7 +109,7 @@ def update_fields(
     columns = ", ".join(f"c{index}" for index in range(len(fields)))
     # Table, columns and types come from the model, never from the file.
     sql = (
-        f"UPDATE {quote(model._meta.db_table)} AS t SET {', '.join(sets)} "  # noqa: S608
+        f"UPDATE {quote(model._meta.db_table)} AS t SET {', '.join(sets)} "  # noqa: S608 # nosec B608
         f"FROM unnest(%s::uuid[], {', '.join(arrays)}) AS u(id, {columns}) "
         "WHERE t.id = u.id AND t.shop_id = %s"
     )

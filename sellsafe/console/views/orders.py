@@ -143,7 +143,7 @@ def _list_rows(rows: Iterable[tuple[OrderRow, str]], slug: str, *, selectable: b
                 e(row.currency),
             )
         )
-    return SafeString("".join(out))
+    return SafeString("".join(out))  # nosec B703 B308 - every value above went through escape()
 
 
 @shop_view("orders.fulfil")

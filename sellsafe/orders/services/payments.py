@@ -35,7 +35,7 @@ from sellsafe.shops.models import Membership, Shop
 TOLERANCE_SECONDS = 300
 BODY_MAX = 64 * 1024
 HEADER_MAX = 1024
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # nosec B105 - the prefix of generated secrets, not a secret
 EVENT_ID_MAX = 100
 PAID_EVENT = "payment.succeeded"
 REJECTED_AUDITS_PER_MINUTE = 5
