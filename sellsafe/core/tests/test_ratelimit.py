@@ -17,6 +17,14 @@ HOUR = 3600
 T0 = 1_699_999_200.0  # in the past, on a window boundary (divisible by 3600)
 
 
+@pytest.fixture(autouse=True)
+def database_counters(request, settings):
+    """The database path, whatever cache the run is configured with (CI's PostgreSQL run uses
+    Redis); the Redis tests below set their own cache."""
+    if "redis_cache" not in request.fixturenames:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
 @pytest.mark.django_db
 def test_counts_per_window_in_one_statement():
     with CaptureQueriesContext(connection) as queries:
