@@ -49,7 +49,6 @@ def run_due(last_run: dict[str, float], now: float) -> list[str]:
         if now - last_run.get(job.name, float("-inf")) < job.every_seconds:
             continue
         last_run[job.name] = now
-        close_old_connections()
         try:
             job.run()
         except Exception:
@@ -82,6 +81,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         tick = max(1, options["tick"])
         while not stopping:
+            close_old_connections()  # a long-lived process: drop broken or expired connections
             run_due(last_run, time.monotonic())
             for _ in range(tick):
                 if stopping:
