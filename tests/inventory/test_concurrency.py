@@ -3,58 +3,20 @@ transaction, all released at once. The constraints and the conditional updates m
 negative, never more reserved than on hand, every success has its movement, one alert per
 crossing."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import close_old_connections, connection, connections
 
 from sellsafe.audit.chain import chain_key, verify_chain
 from sellsafe.audit.models import AuditEvent
 from sellsafe.core import tenancy
-from sellsafe.core.errors import DomainError
 from sellsafe.inventory import services
 from sellsafe.inventory.models import StockLevel, StockMovement
 from sellsafe.notifications.models import Notification
+from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.inventory.conftest import make_location
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="Concurrent writers need PostgreSQL (SQLite serialises every write); "
-        "run with DATABASE_URL=postgres://...",
-    ),
-]
-
-
-def run_together(jobs):
-    """Run each job in its own thread and connection, released together. Returns the outcomes:
-    "ok" or the DomainError message."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [None] * len(jobs)
-
-    def worker(index, job):
-        close_old_connections()
-        try:
-            barrier.wait(timeout=10)
-            job()
-            outcomes[index] = "ok"
-        except DomainError as error:
-            outcomes[index] = error.message
-        except Exception as error:  # reported to the test below
-            outcomes[index] = f"crash: {error!r}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    assert not [o for o in outcomes if o is None or o.startswith("crash")], outcomes
-    return outcomes
+pytestmark = POSTGRES_ONLY
 
 
 def level(shop, variant, location):

@@ -2,23 +2,13 @@
 transaction, all released at once. A line is never shipped beyond what was ordered, stock is
 committed once per shipped unit, and a cancel racing a shipment leaves one winner."""
 
-import pytest
-from django.db import connection
-
 from sellsafe.core import tenancy
 from sellsafe.orders.models import OrderLine, Shipment
 from sellsafe.orders.services import fulfilment, status
-from tests.inventory.test_concurrency import run_together
+from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.orders.conftest import fresh, level, lines_of, make_order, make_stock
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="Concurrent writers need PostgreSQL (SQLite serialises every write); "
-        "run with DATABASE_URL=postgres://...",
-    ),
-]
+pytestmark = POSTGRES_ONLY
 
 
 def test_concurrent_shipments_cannot_over_ship(make_shop):

@@ -1,46 +1,15 @@
 """Concurrent duplicate deliveries of one event, on PostgreSQL: exactly one payment."""
 
 import json
-import threading
 import time
-
-import pytest
-from django.db import close_old_connections, connection, connections
 
 from sellsafe.core import tenancy
 from sellsafe.orders.models import Order, OrderStatus, Payment, WebhookEvent
 from sellsafe.orders.services.payments import sign, webhook_handle, webhook_secret_create
+from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.returns.conftest import make_order
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="Concurrent deliveries need PostgreSQL; run with DATABASE_URL=postgres://...",
-    ),
-]
-
-
-def run_together(jobs):
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def worker(index, job):
-        close_old_connections()
-        try:
-            barrier.wait(timeout=10)
-            results[index] = job()
-        except Exception as error:
-            results[index] = f"crash: {error!r}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+pytestmark = POSTGRES_ONLY
 
 
 def test_concurrent_duplicate_deliveries_have_one_effect(make_shop):
@@ -63,7 +32,7 @@ def test_concurrent_duplicate_deliveries_have_one_effect(make_shop):
     def deliver():
         return webhook_handle(shop=shop, body=body, signature_header=header).result
 
-    results = run_together([deliver] * 4)
+    results = run_together([deliver] * 4, results=True)
     assert sorted(results) == ["duplicate", "duplicate", "duplicate", "ok"], results
     with tenancy.scope(shop):
         assert Payment.objects.count() == 1

@@ -1,50 +1,13 @@
 """Refunds and returns under concurrent writers, on PostgreSQL: refunds never exceed the payment,
 a return is received (and restocked) once."""
 
-import threading
-
-import pytest
-from django.db import close_old_connections, connection, connections
-
 from sellsafe.core import tenancy
-from sellsafe.core.errors import DomainError
 from sellsafe.orders.models import Order, Refund
 from sellsafe.orders.services import refunds, returns
+from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.returns.conftest import lines_of, make_order, on_hand
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="Concurrent writers need PostgreSQL; run with DATABASE_URL=postgres://...",
-    ),
-]
-
-
-def run_together(jobs):
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [None] * len(jobs)
-
-    def worker(index, job):
-        close_old_connections()
-        try:
-            barrier.wait(timeout=10)
-            job()
-            outcomes[index] = "ok"
-        except DomainError as error:
-            outcomes[index] = error.message
-        except Exception as error:
-            outcomes[index] = f"crash: {error!r}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not [o for o in outcomes if o is None or o.startswith("crash")], outcomes
-    return outcomes
+pytestmark = POSTGRES_ONLY
 
 
 def test_concurrent_refunds_never_exceed_the_payment(make_shop):

@@ -1,52 +1,15 @@
 """Checkouts racing for the last units, and double submits racing each other, on PostgreSQL with
 real threads (each its own connection and transaction, released together)."""
 
-import threading
-
-import pytest
-from django.db import close_old_connections, connection, connections
-
 from sellsafe.core import tenancy
-from sellsafe.core.errors import DomainError
 from sellsafe.customers.models import Customer
 from sellsafe.inventory.models import StockLevel
 from sellsafe.orders.models import Order
 from sellsafe.orders.services.placing import CartLine, order_place
+from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.storefront.test_hostile import buyer
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="Concurrent checkouts need PostgreSQL (SQLite serialises every write); "
-        "run with DATABASE_URL=postgres://...",
-    ),
-]
-
-
-def run_together(jobs):
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [None] * len(jobs)
-
-    def worker(index, job):
-        close_old_connections()
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = job()
-        except DomainError as error:
-            outcomes[index] = error.message
-        except Exception as error:
-            outcomes[index] = f"crash: {error!r}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
+pytestmark = POSTGRES_ONLY
 
 
 def test_ten_buyers_three_units_exactly_three_orders(make_shop):
@@ -65,7 +28,7 @@ def test_ten_buyers_three_units_exactly_three_orders(make_shop):
             ).order.number
         )
 
-    outcomes = run_together([buy(n) for n in range(10)])
+    outcomes = run_together([buy(n) for n in range(10)], results=True)
     numbers = [o for o in outcomes if isinstance(o, int)]
     refusals = [o for o in outcomes if not isinstance(o, int)]
     assert len(numbers) == 3, outcomes
@@ -93,7 +56,7 @@ def test_same_key_racing_makes_one_order(make_shop):
         )
         return str(result.order.pk)
 
-    outcomes = run_together([submit] * 5)
+    outcomes = run_together([submit] * 5, results=True)
     assert len(set(outcomes)) == 1, outcomes
     with tenancy.scope(store.shop):
         assert Order.objects.count() == 1
@@ -117,7 +80,7 @@ def test_one_buyer_many_orders_at_once_one_customer(make_shop):
             ).order.number
         )
 
-    outcomes = run_together([buy(n) for n in range(4)])
+    outcomes = run_together([buy(n) for n in range(4)], results=True)
     assert all(isinstance(o, int) for o in outcomes), outcomes
     with tenancy.scope(store.shop):
         assert Customer.objects.get().orders_count == 4
