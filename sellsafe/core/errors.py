@@ -20,5 +20,10 @@ class NotAllowed(DomainError):
     """The actor lacks the right to do this (the refusal is audited by the service)."""
 
 
+class ReauthenticationRequired(DomainError):
+    """The change is risky enough (money, personal data, bulk prices) that the person must have
+    confirmed their password or passkey in the last few minutes; the view sends them to do so."""
+
+
 class NotFound(DomainError):
     """The object does not exist in this shop, or the actor may not know it does."""

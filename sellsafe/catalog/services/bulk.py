@@ -22,16 +22,12 @@ from sellsafe.catalog.selectors import bulk_affected
 from sellsafe.catalog.services.common import AUDIT_LIST_MAX, require_edit
 from sellsafe.catalog.services.price_range import refresh_price_range
 from sellsafe.core import money, tenancy
-from sellsafe.core.errors import DomainError
+from sellsafe.core.errors import DomainError, ReauthenticationRequired
 from sellsafe.shops.models import Membership, Shop
 
 REAUTH_PRODUCTS = 50  # more products than this in one price change needs re-authentication
 REAUTH_DROP = Decimal("0.5")  # so does any price falling by more than half
 PERCENT_MAX = Decimal("1000")
-
-
-class ReauthenticationRequired(DomainError):
-    """Confirm your password (or passkey) again before this change."""
 
 
 def _audit(

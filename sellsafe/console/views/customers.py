@@ -16,7 +16,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from sellsafe.catalog.services.bulk import ReauthenticationRequired
 from sellsafe.console.customer_forms import ConfirmForm, CustomerSearchForm
 from sellsafe.console.shop_access import shop_view
 from sellsafe.console.views.shop_common import (
@@ -27,7 +26,7 @@ from sellsafe.console.views.shop_common import (
     shop_render,
     shop_url,
 )
-from sellsafe.core.errors import DomainError, NotAllowed
+from sellsafe.core.errors import DomainError, NotAllowed, ReauthenticationRequired
 from sellsafe.core.money import format_minor
 from sellsafe.customers import selectors
 from sellsafe.customers.models import Customer

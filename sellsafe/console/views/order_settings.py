@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from sellsafe.catalog.services.bulk import ReauthenticationRequired
 from sellsafe.console.customer_forms import OrderSettingsForm
 from sellsafe.console.shop_access import shop_view
 from sellsafe.console.views.shop_common import (
@@ -23,7 +22,7 @@ from sellsafe.console.views.shop_common import (
     shop_url,
     show_error,
 )
-from sellsafe.core.errors import DomainError
+from sellsafe.core.errors import DomainError, ReauthenticationRequired
 from sellsafe.core.money import format_minor
 from sellsafe.orders.services.settings import order_settings_update
 from sellsafe.shops.models import Shop

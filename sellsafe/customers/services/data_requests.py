@@ -14,9 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from sellsafe.audit.services import record
-from sellsafe.catalog.services.bulk import ReauthenticationRequired
 from sellsafe.core import tenancy
-from sellsafe.core.errors import DomainError
+from sellsafe.core.errors import DomainError, ReauthenticationRequired
 from sellsafe.customers import events
 from sellsafe.customers.models import Customer
 from sellsafe.customers.services.common import (

@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from sellsafe.core import tenancy
 from sellsafe.customers.models import Customer
 from sellsafe.orders import pii
-from sellsafe.orders.models import Order
 from sellsafe.shops.models import Shop
 
 MAX_ADDRESSES = 10
@@ -102,21 +101,3 @@ _COUNTED = (
     "first_order_at",
     "last_order_at",
 )
-
-
-@tenancy.shop_service
-def customer_record_order(*, shop: Shop, order: Order) -> Customer:
-    """Attach the order's buyer as a customer (in the caller's transaction) and count the order."""
-    return customer_record_purchase(
-        shop=shop,
-        purchase=Purchase(
-            email=order.buyer_email,
-            email_index=order.buyer_email_index,
-            name=order.buyer_name,
-            phone=order.buyer_phone,
-            phone_index=order.buyer_phone_index,
-            address=pii.address_loads(order.shipping_address),
-            total_minor=order.total_minor,
-            at=order.placed_at,
-        ),
-    )

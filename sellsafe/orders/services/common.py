@@ -52,15 +52,23 @@ def audit(
     )
 
 
-def move(order: Order, *, from_: Iterable[str], to: str, **fields: Any) -> None:
+def move(
+    order: Order,
+    *,
+    from_: Iterable[str],
+    to: str,
+    where: dict[str, Any] | None = None,
+    **fields: Any,
+) -> None:
     """Change the status with one conditional UPDATE; refuse if another request moved it first.
 
     The row count is the proof: two concurrent cancels (or an expiry racing a payment) cannot
     both pass, so whatever follows a successful move (releasing stock) happens exactly once.
+    `where` adds conditions to that UPDATE; `fields` are the other columns it sets.
     """
     allowed = list(from_)
-    count = Order.objects.filter(pk=order.pk, status__in=allowed, **_guards(fields)).update(
-        status=to, **{k: v for k, v in fields.items() if not k.startswith("_")}
+    count = Order.objects.filter(pk=order.pk, status__in=allowed, **(where or {})).update(
+        status=to, **fields
     )
     if count != 1:
         current = Order.objects.filter(pk=order.pk).values_list("status", flat=True).first()
@@ -72,15 +80,13 @@ def move(order: Order, *, from_: Iterable[str], to: str, **fields: Any) -> None:
     order.refresh_from_db()
 
 
-def _guards(fields: dict[str, Any]) -> dict[str, Any]:
-    """Extra WHERE conditions passed as `_where={...}`."""
-    return dict(fields.get("_where", {}))
-
-
 def lines_by_variant(order: Order) -> list[OrderLine]:
     """Lines in variant-id order: the lock order every multi-variant stock change uses."""
-    lines = list(OrderLine.objects.filter(order=order).select_related("variant", "location"))
-    return sorted(lines, key=lambda line: str(line.variant_id or ""))
+    return list(
+        OrderLine.objects.filter(order=order)
+        .select_related("variant", "location")
+        .order_by("variant_id", "position")
+    )
 
 
 def release_reserved(*, shop: Shop, order: Order, actor: Membership | None) -> int:

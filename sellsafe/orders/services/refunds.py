@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from sellsafe.audit.services import record
 from sellsafe.core import tenancy
-from sellsafe.core.errors import DomainError
+from sellsafe.core.errors import DomainError, ReauthenticationRequired
 from sellsafe.core.money import MAX_MINOR, format_minor
 from sellsafe.notifications.services import notify
 from sellsafe.orders import events
@@ -36,8 +36,8 @@ BURST_REAUTH_MULTIPLE = 5  # ...or more money than 5x the shop's re-authenticati
 BURST_KIND = "refund_burst"
 
 
-class RefundReauthenticationRequired(DomainError):
-    """Confirm your password (or passkey) again before this refund."""
+class RefundReauthenticationRequired(ReauthenticationRequired):
+    """A refund above the shop's threshold, without a recent re-authentication."""
 
 
 def _clean_amount(amount: Any) -> int:

@@ -13,9 +13,8 @@ from django.db import transaction
 from django.tasks import task
 
 from sellsafe.audit.services import record
-from sellsafe.catalog.services.bulk import ReauthenticationRequired
 from sellsafe.core import tenancy
-from sellsafe.core.errors import DomainError
+from sellsafe.core.errors import DomainError, ReauthenticationRequired
 from sellsafe.core.money import MAX_MINOR
 from sellsafe.orders import events
 from sellsafe.orders.models import PaymentMethod

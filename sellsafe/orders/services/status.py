@@ -144,7 +144,7 @@ def order_cancel(*, shop: Shop, order: Order, actor: Membership, reason: str = "
             cancelled_at=timezone.now(),
             cancel_reason=reason or "Cancelled by the shop",
             expires_at=None,
-            _where={"fulfilment_status": FulfilmentStatus.UNFULFILLED},
+            where={"fulfilment_status": FulfilmentStatus.UNFULFILLED},
         )
         released = release_reserved(shop=shop, order=order, actor=actor)
         audit(
@@ -174,7 +174,7 @@ def order_expire(*, shop: Shop, order: Order) -> Order:
             cancelled_at=now,
             cancel_reason="Not paid in time",
             expires_at=None,
-            _where={"expires_at__lte": now, "paid_minor": 0},
+            where={"expires_at__lte": now, "paid_minor": 0},
         )
         released = release_reserved(shop=shop, order=order, actor=None)
         audit(
