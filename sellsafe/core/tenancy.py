@@ -31,7 +31,6 @@ UNSCOPED_ALLOWED = frozenset(
         "sellsafe.core.crypto.rotation",  # re-encrypting every row after a key rotation
         "sellsafe.demo.seed",  # creating the demo shop
         "sellsafe.orders.tasks",  # finding unpaid orders due to expire, in every shop
-        "sellsafe.customers.tasks",  # finding orders past the retention period, in every shop
     }
 )
 
