@@ -316,7 +316,7 @@ SELLSAFE_REQUIRE_MFA = True if PRODUCTION else env_bool("SELLSAFE_REQUIRE_MFA", 
 SELLSAFE_AUDIT_RETENTION_DAYS = env_int("SELLSAFE_AUDIT_RETENTION_DAYS", 730)
 
 # --- Sessions -------------------------------------------------------------------------------------
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "sellsafe.core.sessions"
 SELLSAFE_SESSION_IDLE_SECONDS = env_int("SELLSAFE_SESSION_IDLE_MINUTES", 30) * 60
 SELLSAFE_SESSION_ABSOLUTE_SECONDS = env_int("SELLSAFE_SESSION_ABSOLUTE_HOURS", 12) * 3600
 SESSION_COOKIE_AGE = SELLSAFE_SESSION_ABSOLUTE_SECONDS

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from sellsafe.catalog.models import Variant
 from sellsafe.core import tenancy
 from sellsafe.core.errors import DomainError
+from sellsafe.core.inserts import insert_rows
 from sellsafe.inventory.models import MovementReason, StockLevel, StockMovement
 from sellsafe.inventory.services import (
     NOTE_MAX,
@@ -151,23 +152,28 @@ def stock_reserve_for_order(
 def reservation_movements_write(
     *, shop: Shop, reservations: list[Reservation], order_ref: str, actor: Any = None
 ) -> None:
-    """The stock history rows of these reservations, in one INSERT. Order placement calls this
-    itself once it has the order number (it reserves before taking the number)."""
+    """The stock history rows of these reservations, in one INSERT."""
+    insert_rows(reservation_movements(reservations=reservations, order_ref=order_ref, actor=actor))
+
+
+def reservation_movements(
+    *, reservations: list[Reservation], order_ref: str, actor: Any = None
+) -> list[StockMovement]:
+    """The stock history rows of these reservations, not yet written: order placement writes
+    them itself, with the order, once it has the order number (it reserves before taking it)."""
     note = f"Order {order_ref}"[:NOTE_MAX]
-    StockMovement.objects.bulk_create(
-        [
-            StockMovement(
-                shop=shop,
-                variant=r.variant,
-                location_id=r.location_id,
-                reason=MovementReason.RESERVED,
-                note=note,
-                on_hand_change=0,
-                reserved_change=r.quantity,
-                on_hand_after=r.on_hand_after,
-                reserved_after=r.reserved_after,
-                actor=actor,
-            )
-            for r in reservations
-        ]
-    )
+    return [
+        StockMovement(
+            shop_id=r.variant.shop_id,
+            variant=r.variant,
+            location_id=r.location_id,
+            reason=MovementReason.RESERVED,
+            note=note,
+            on_hand_change=0,
+            reserved_change=r.quantity,
+            on_hand_after=r.on_hand_after,
+            reserved_after=r.reserved_after,
+            actor=actor,
+        )
+        for r in reservations
+    ]

@@ -1,7 +1,8 @@
 """Emails to buyers about their order: confirmation, shipped, refunded, return update.
 
-`queue_buyer_email` only registers work for after the commit; the task carries ids (never the
-buyer's data, which would sit in the task queue in plain text), loads the order inside its shop's
+`queue_buyer_email` queues the task so that it exists only if the caller's transaction commits:
+with the database task queue, in that transaction (one commit, and no order without its email);
+with any other queue, after the commit. The task carries ids (never the buyer's data, which would sit in the task queue in plain text), loads the order inside its shop's
 scope and sends. Every email carries the buyer's private order link.
 """
 
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.tasks import task
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from sellsafe.accounts import mail
 from sellsafe.core import tenancy
@@ -48,10 +51,25 @@ def queue_buyer_email(
     if kind not in KINDS:
         raise ValueError(f"Unknown buyer email kind: {kind}")
     shop_id, order_id, payload = str(shop.pk), str(order.pk), _clean_extra(kind, extra)
-    transaction.on_commit(
-        lambda: send_buyer_email.enqueue(
-            shop_id=shop_id, order_id=order_id, kind=kind, extra=payload
-        )
+
+    def enqueue() -> None:
+        send_buyer_email.enqueue(shop_id=shop_id, order_id=order_id, kind=kind, extra=payload)
+
+    if queue_in_transaction():
+        enqueue()  # the task row commits with the order, or not at all
+    else:
+        transaction.on_commit(enqueue)
+
+
+def queue_in_transaction() -> bool:
+    """Whether tasks enqueued now become visible only when the current transaction commits: the
+    database task backend on the default database, inside a transaction. Any other queue (RQ)
+    would let a worker start before the order exists, so those wait for the commit."""
+    backend = send_buyer_email.get_backend()
+    return (
+        isinstance(backend, DatabaseBackend)
+        and router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS
+        and transaction.get_connection().in_atomic_block
     )
 
 

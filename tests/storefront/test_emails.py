@@ -59,3 +59,42 @@ def test_nothing_is_sent_if_the_transaction_rolls_back(client, store):
     with pytest.raises(RuntimeError):
         queue_then_fail()
     assert mail.outbox == []
+
+
+class _Rollback(Exception):
+    pass
+
+
+def test_with_the_database_queue_the_email_task_commits_with_the_order(
+    store, settings, django_capture_on_commit_callbacks
+):
+    """Database queue: the task row is written in the caller's transaction (no order without its
+    email, no email for an order that was rolled back); other queues wait for the commit."""
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from sellsafe.orders.emails import queue_in_transaction
+
+    with tenancy.scope(store.shop):
+        order = Order(shop=store.shop, number=1)  # not saved: the task only carries ids
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert queue_in_transaction()  # the test runs inside a transaction
+
+    def queue_then_fail() -> None:
+        with transaction.atomic():
+            queue_buyer_email(shop=store.shop, order=order, kind="confirmation")
+            assert DBTaskResult.objects.count() == 1  # in this transaction, before any commit
+            raise _Rollback
+
+    with pytest.raises(_Rollback):
+        queue_then_fail()
+    assert DBTaskResult.objects.count() == 0  # rolled back with it
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    assert not queue_in_transaction()
+    from django.tasks import task_backends
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        queue_buyer_email(shop=store.shop, order=order, kind="confirmation")
+        assert task_backends["default"].results == []  # not before the commit
+    assert len(callbacks) == 1
+    assert len(task_backends["default"].results) == 1
