@@ -224,7 +224,7 @@ else:
             "LOCATION": "sellsafe_cache",
         }
     }
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    TASKS = {"default": {"BACKEND": "sellsafe.core.task_queue.DatabaseBackend"}}
 
 if SELLSAFE_ENV == "test":
     # Tasks run in-process so a test sees their effect; tests of the worker backends (database

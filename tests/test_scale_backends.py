@@ -86,7 +86,7 @@ def test_database_task_queue_and_its_worker(settings, make_user, mailoutbox, tra
     from django.tasks import task_backends
     from django_tasks_db.models import DBTaskResult
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "sellsafe.core.task_queue.DatabaseBackend"}}
     assert type(task_backends["default"]).__name__ == "DatabaseBackend"
     user = make_user()
     mailoutbox.clear()

@@ -3,7 +3,8 @@
 `@shop_view("code")` resolves the shop from the URL (`/s/<shop_slug>/...`), checks that the signed-in
 person is an active member holding the permission, applies the shop's security policy, opens the
 tenancy scope and runs the view with `request.shop` and `request.membership` set. A stranger and a
-member without the permission both get the same boring 404; the denial is audited.
+member without the permission both get the same boring 404; the denial is audited. Inside the view
+the shop's time zone is active, so every date on the page is the shop's local time.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from django.urls import reverse
 
 from sellsafe.accounts.services import SESSION_LOGIN_AT
 from sellsafe.audit.services import record
-from sellsafe.core import context, tenancy
+from sellsafe.core import context, tenancy, zones
 from sellsafe.shops import access, events, selectors, services
 from sellsafe.shops.models import Membership, Shop
 from sellsafe.shops.permissions import is_known
@@ -121,7 +122,9 @@ def shop_view(permission: str) -> Callable[[View], View]:
                     permission=permission,
                 )
                 raise Http404(NOT_FOUND)
-            with tenancy.scope(membership.shop):
+            # The page shows dates in the shop's time zone: templates' |date and localtime()
+            # read the active zone; the previous one (UTC) comes back when the view returns.
+            with tenancy.scope(membership.shop), zones.local_time(membership.shop.timezone):
                 services.membership_touch(member=membership)
                 request.shop = membership.shop  # type: ignore[attr-defined]
                 request.membership = membership  # type: ignore[attr-defined]

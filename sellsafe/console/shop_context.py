@@ -2,6 +2,10 @@
 
 Add "sellsafe.console.shop_context.shop_switcher" to TEMPLATES' context_processors. The list is
 loaded only when a template uses it (one query), never for anonymous visitors.
+
+Also `time_zone`, for everyone: the name of the zone the page's dates are shown in (the shop's on
+console shop pages and storefront pages, which activate it; UTC elsewhere), so templates label
+times truthfully instead of hard-coding "UTC".
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from sellsafe.accounts.models import User
@@ -16,10 +21,12 @@ from sellsafe.shops.selectors import shops_for_user
 
 
 def shop_switcher(request: HttpRequest) -> dict[str, Any]:
+    zone = {"time_zone": timezone.get_current_timezone_name()}
     user = getattr(request, "user", None)
     if not isinstance(user, User) or not user.is_authenticated:
-        return {}
+        return zone
     return {
+        **zone,
         "my_shops": SimpleLazyObject(lambda: shops_for_user(user=user)),
         "current_shop": getattr(request, "shop", None),
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -21,6 +21,7 @@ from sellsafe.audit.activity import ActivityFilters
 from sellsafe.audit.exports import LABELS as EXPORT_LABELS
 from sellsafe.catalog import csv_export, csv_import
 from sellsafe.catalog import events as catalog_events
+from sellsafe.core import zones
 from sellsafe.inventory import events as inventory_events
 from sellsafe.shops import events as shop_events
 from sellsafe.shops import roles
@@ -88,19 +89,13 @@ class ShopMemberField(forms.ModelChoiceField):
 
 def ends_at_from_date(day: date | None, shop: Shop) -> datetime | None:
     """Access ends at 00:00 on the chosen day, in the shop's time zone."""
-    if day is None:
-        return None
-    try:
-        zone = zoneinfo.ZoneInfo(shop.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return datetime.combine(day, time.min, tzinfo=zone)
+    return None if day is None else zones.day_start(day, shop.timezone)
 
 
 def _clean_access_end(day: date | None) -> date | None:
     if day is None:
         return None
-    today = timezone.now().date()
+    today = timezone.localdate()  # the shop's day: console views run in the shop's zone
     if day <= today:
         raise forms.ValidationError("Choose a date after today.")
     if day > today + timedelta(days=MAX_ACCESS_END_DAYS):

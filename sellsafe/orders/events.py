@@ -8,6 +8,7 @@ ORDER_DELIVERED = "order.delivered"
 ORDER_COMPLETED = "order.completed"
 ORDER_CANCELLED = "order.cancelled"
 ORDER_EXPIRED = "order.expired"
+ORDER_CANCELLED_BY_BUYER = "order.cancelled_by_buyer"
 ORDER_NOTE_ADDED = "order.note_added"
 ORDER_PACKING_SLIP_PRINTED = "order.packing_slip_printed"
 ORDER_LINK_SENT = "order.link_sent"
@@ -31,6 +32,7 @@ LABELS: dict[str, str] = {
     ORDER_COMPLETED: "Order completed",
     ORDER_CANCELLED: "Order cancelled",
     ORDER_EXPIRED: "Unpaid order expired",
+    ORDER_CANCELLED_BY_BUYER: "Order cancelled by the buyer",
     ORDER_NOTE_ADDED: "Note added to order",
     ORDER_PACKING_SLIP_PRINTED: "Packing slip printed (full address)",
     ORDER_LINK_SENT: "Order link sent to buyer",

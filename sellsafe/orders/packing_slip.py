@@ -15,7 +15,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from sellsafe.core import tenancy
+from sellsafe.core import tenancy, zones
 from sellsafe.core.errors import DomainError
 from sellsafe.orders import events
 from sellsafe.orders.address import COUNTRIES
@@ -52,7 +52,8 @@ def _draw(canvas: Canvas, shop: Shop, order: Order, lines: Sequence[OrderLine]) 
     canvas.setFont("Helvetica", 11)
     canvas.drawRightString(width - left, y, _safe(f"Packing slip - order #{order.number}"))
     y -= 7 * mm
-    canvas.drawRightString(width - left, y, order.placed_at.strftime("%Y-%m-%d"))
+    placed = order.placed_at.astimezone(zones.zone_named(shop.timezone))  # the shop's day
+    canvas.drawRightString(width - left, y, placed.strftime("%Y-%m-%d"))
     y -= 12 * mm
     canvas.setFont("Helvetica-Bold", 11)
     canvas.drawString(left, y, "Ship to")

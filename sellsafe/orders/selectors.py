@@ -15,7 +15,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +24,7 @@ from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from sellsafe.audit import activity
+from sellsafe.core import zones
 from sellsafe.orders import events, pii
 from sellsafe.orders.models import (
     FulfilmentStatus,
@@ -53,6 +54,8 @@ class OrderFilters:
     fulfilment: str = ""
     since: date | None = None
     until: date | None = None
+    # The days above are calendar days in this zone (the shop's), not UTC days.
+    zone: str = "UTC"
 
 
 @dataclass
@@ -127,10 +130,6 @@ def search_condition(q: str, *, region: str) -> Q | None:
     return Q(buyer_phone_index=pii.phone_index(e164)) if e164 else None
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 def _filtered(filters: OrderFilters, *, region: str) -> QuerySet[Order] | None:
     orders = Order.objects.all()
     condition = search_condition(filters.q, region=region)
@@ -144,9 +143,10 @@ def _filtered(filters: OrderFilters, *, region: str) -> QuerySet[Order] | None:
     if filters.fulfilment in FulfilmentStatus.values:
         orders = orders.filter(fulfilment_status=filters.fulfilment)
     if filters.since:
-        orders = orders.filter(placed_at__gte=_day_start(filters.since))
+        orders = orders.filter(placed_at__gte=zones.day_start(filters.since, filters.zone))
     if filters.until and filters.until < date.max:
-        orders = orders.filter(placed_at__lt=_day_start(filters.until + timedelta(days=1)))
+        next_day = filters.until + timedelta(days=1)
+        orders = orders.filter(placed_at__lt=zones.day_start(next_day, filters.zone))
     return orders
 
 

@@ -1,7 +1,8 @@
 """Public storefront pages: the shop comes from the slug in the address, then its scope opens.
 
 No sign-in: anyone may look. Unknown slugs are a plain 404. Everything the view reads, and the
-template it renders, happens inside the shop's scope, so no other shop's rows can appear.
+template it renders, happens inside the shop's scope, so no other shop's rows can appear. Dates
+are shown in the shop's time zone (the buyer's order page says which).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
-from sellsafe.core import tenancy
+from sellsafe.core import tenancy, zones
+from sellsafe.core.lookups import row_by
 from sellsafe.shops.models import Shop
 
 View = Callable[..., HttpResponseBase]
@@ -25,11 +27,12 @@ def storefront_view(view: View) -> View:
     def wrapper(
         request: HttpRequest, shop_slug: str, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        shop = Shop.objects.filter(slug=shop_slug).first() if len(shop_slug) <= 50 else None
+        # Every storefront request reads its shop: one cached statement, not an ORM query.
+        shop = row_by(Shop, "slug", shop_slug) if len(shop_slug) <= 50 else None
         if shop is None:
             raise Http404(NOT_FOUND)
         request.shop = shop  # type: ignore[attr-defined]
-        with tenancy.scope(shop):
+        with tenancy.scope(shop), zones.local_time(shop.timezone):
             return view(request, shop, *args, **kwargs)
 
     return wrapper

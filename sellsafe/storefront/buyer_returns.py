@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -16,21 +15,12 @@ from sellsafe.orders import links
 from sellsafe.orders.models import Order, OrderLine
 from sellsafe.orders.services import returns
 from sellsafe.shops.models import Shop
+from sellsafe.storefront import limits
 from sellsafe.storefront.access import NOT_FOUND, private, storefront_view
 
 TEMPLATE = "returns/buyer_request.html"
 POSTS_PER_HOUR = 10
 QUANTITY_MAX_DIGITS = 6
-
-
-def _too_many(order: Order) -> bool:
-    key = f"buyer-return:{order.pk}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        return cache.incr(key) > POSTS_PER_HOUR
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
-        return False
 
 
 def _rows(order: Order, typed: dict[str, str]) -> list[dict[str, Any]]:
@@ -92,7 +82,7 @@ def request_return(request: HttpRequest, shop: Shop, token: str) -> HttpResponse
     if request.method == "GET":
         return _page(request, shop, order, token)
     reason = str(request.POST.get("reason", ""))[: returns.REASON_MAX + 1]
-    if _too_many(order):
+    if not limits.order_posts_allowed("return", order.pk, per_hour=POSTS_PER_HOUR):
         return _page(
             request,
             shop,

@@ -46,3 +46,10 @@ def checkout_allowed(request: HttpRequest, *, shop_id: str, email: object) -> bo
         limits.append(per_email)
     counts = ratelimit.hits(keys, window_seconds=WINDOW_SECONDS)
     return all(count <= limit for count, limit in zip(counts, limits, strict=True))
+
+
+def order_posts_allowed(kind: str, order_id: object, *, per_hour: int) -> bool:
+    """Count one post of `kind` ("return", "cancel") on a buyer's order link: the link is the
+    buyer's only credential, so each order gets a few posts an hour, whoever sends them."""
+    (count,) = ratelimit.hits([f"buyer-{kind}:{order_id}"], window_seconds=WINDOW_SECONDS)
+    return count <= per_hour

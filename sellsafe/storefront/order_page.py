@@ -1,26 +1,36 @@
-"""The buyer's order page, opened with the private signed link from the confirmation."""
+"""The buyer's order page, opened with the private signed link from the confirmation, and the
+buyer's own cancel of an unpaid, unshipped order from that page."""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_GET, require_POST
 
+from sellsafe.core.errors import DomainError
 from sellsafe.orders import links, pii
-from sellsafe.orders.models import OrderStatus, PaymentMethod, Shipment
+from sellsafe.orders.models import Order, OrderStatus, PaymentMethod, Shipment
+from sellsafe.orders.services import buyer_cancel
 from sellsafe.shops.models import Shop
+from sellsafe.storefront import limits
 from sellsafe.storefront.access import NOT_FOUND, private, storefront_view
 from sellsafe.storefront.checkout import JUST_PLACED, METHOD_LABELS
 
 RETURNABLE = (OrderStatus.FULFILLED, OrderStatus.DELIVERED)
+CANCEL_POSTS_PER_HOUR = 10
+CANCEL_DONE = "cancelled"
 
 
-@require_GET
-@storefront_view
-def order(request: HttpRequest, shop: Shop, token: str) -> HttpResponse:
-    found = links.order_from_token(shop=shop, token=token)
-    if found is None:
-        raise Http404(NOT_FOUND)
+def _page(
+    request: HttpRequest,
+    shop: Shop,
+    found: Order,
+    token: str,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
     just_placed = request.session.get(JUST_PLACED) == str(found.pk)
     if just_placed:
         request.session.pop(JUST_PLACED)
@@ -41,7 +51,47 @@ def order(request: HttpRequest, shop: Shop, token: str) -> HttpResponse:
             "bank_transfer_details": shop.bank_transfer_details,
             "ship_to": ", ".join(p for p in (address["city"], address["country"]) if p),
             "can_return": found.status in RETURNABLE,
+            "can_cancel": buyer_cancel.buyer_can_cancel(found),
             "cancelled": found.status == OrderStatus.CANCELLED,
+            "cancelled_now": request.GET.get("cancel") == CANCEL_DONE
+            and found.status == OrderStatus.CANCELLED,
+            "cancel_error": error,
         },
+        status=status,
     )
+    return private(response)
+
+
+@require_GET
+@storefront_view
+def order(request: HttpRequest, shop: Shop, token: str) -> HttpResponse:
+    found = links.order_from_token(shop=shop, token=token)
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return _page(request, shop, found, token)
+
+
+@require_POST
+@csrf_protect
+@storefront_view
+def cancel(request: HttpRequest, shop: Shop, token: str) -> HttpResponse:
+    found = links.order_from_token(shop=shop, token=token)
+    if found is None:
+        raise Http404(NOT_FOUND)
+    if not limits.order_posts_allowed("cancel", found.pk, per_hour=CANCEL_POSTS_PER_HOUR):
+        return _page(
+            request,
+            shop,
+            found,
+            token,
+            error="Too many attempts. Please try again in an hour, or contact the shop.",
+            status=429,
+        )
+    try:
+        buyer_cancel.order_cancel_by_buyer(shop=shop, order=found)
+    except DomainError as error:
+        found.refresh_from_db()
+        return _page(request, shop, found, token, error=error.message, status=400)
+    response = redirect("storefront:order", shop_slug=shop.slug, token=token)
+    response["Location"] += f"?cancel={CANCEL_DONE}"
     return private(response)

@@ -17,5 +17,6 @@ urlpatterns: list[URLPattern] = [
     path("cart/update/", views.cart_update, name="cart_update"),
     path("checkout/", checkout.checkout, name="checkout"),
     path("orders/<str:token>/", order_page.order, name="order"),
+    path("orders/<str:token>/cancel/", order_page.cancel, name="order_cancel"),
     path("orders/<str:token>/return/", buyer_returns.request_return, name="order_return"),
 ]

@@ -46,3 +46,24 @@ def test_inside_a_transaction_it_saves_as_django_does():
         store["x"] = 3
         store.save()
     assert SessionStore(session_key=store.session_key)["x"] == 3
+
+
+def test_expired_and_unknown_sessions_load_empty():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    store = SessionStore()
+    store["cart"] = {"a": 1}
+    store.save()
+    Session.objects.filter(session_key=store.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    expired = SessionStore(session_key=store.session_key)
+    assert expired.load() == {}
+    assert expired.session_key is None  # a new key will be made, as in Django
+    assert SessionStore(session_key="x" * 32).load() == {}
+    assert SessionStore(session_key="short").load() == {}  # refused by Django's key check
+    with CaptureQueriesContext(connection) as queries:
+        SessionStore(session_key=None).load()
+    assert len(queries) == 0

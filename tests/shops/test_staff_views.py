@@ -281,3 +281,24 @@ def test_only_owners_create_roles(make_shop, add_member, browser):
     assert response.status_code == 400
     assert "Only an owner can create roles." in text(response)
     assert _count(shop, events.ESCALATION_REFUSED) == before + 1
+
+
+def test_access_end_dates_are_the_shops_days(make_shop, add_member, browser):
+    """A shop at UTC+14: "today", the stored instant and the date shown back are the shop's."""
+    import zoneinfo
+
+    shop, owner = make_shop()
+    shop.timezone = "Pacific/Kiritimati"
+    shop.save(update_fields=["timezone"])
+    member = add_member(shop, roles.FULFILMENT)
+    client = browser(owner.user)
+    local_today = timezone.now().astimezone(zoneinfo.ZoneInfo(shop.timezone)).date()
+    end = client.post(url(shop, "shop_member_access_end", member.pk), {"ends_on": str(local_today)})
+    assert end.status_code == 400  # today in the shop is not "after today"
+    day = local_today + timedelta(days=1)
+    end = client.post(url(shop, "shop_member_access_end", member.pk), {"ends_on": str(day)})
+    assert end.status_code == 302
+    ends_at = membership(shop, member.pk).access_ends_at
+    assert ends_at.astimezone(zoneinfo.ZoneInfo(shop.timezone)).time().isoformat() == "00:00:00"
+    page = client.get(url(shop, "shop_member", member.pk))
+    assert f'value="{day.isoformat()}"' in page.content.decode()  # not the UTC date (a day early)

@@ -77,7 +77,7 @@ def test_with_the_database_queue_the_email_task_commits_with_the_order(
 
     with tenancy.scope(store.shop):
         order = Order(shop=store.shop, number=1)  # not saved: the task only carries ids
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "sellsafe.core.task_queue.DatabaseBackend"}}
     assert queue_in_transaction()  # the test runs inside a transaction
 
     def queue_then_fail() -> None:

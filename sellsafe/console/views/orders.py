@@ -60,6 +60,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
             fulfilment=data["fulfilment"],
             since=data["since"],
             until=data["until"],
+            zone=shop.timezone,
         )
         query = urlencode(
             {key: str(value) for key, value in data.items() if value not in ("", None)}

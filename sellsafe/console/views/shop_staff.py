@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from sellsafe.audit.activity import member_activity, object_history
@@ -114,7 +115,7 @@ def _member_page(
             "role_form": role_form
             or MemberRoleForm(offered_roles=offered, initial={"role": member.role_id}),
             "end_form": end_form
-            or AccessEndForm(initial={"ends_on": ends.date() if ends else None}),
+            or AccessEndForm(initial={"ends_on": timezone.localdate(ends) if ends else None}),
             "history": labelled(
                 object_history(shop=shop, target_type="membership", target_id=str(member.pk))
             ),
