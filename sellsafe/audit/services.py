@@ -8,6 +8,7 @@ event) waits for it.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import uuid
 from dataclasses import dataclass
@@ -48,14 +49,42 @@ REQUEST_ID_MAX = 32
 DEFAULT_RETENTION_DAYS = 730
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_secret(key: str) -> bool:
+    # Cached: a bulk write's events repeat the same few keys hundreds of thousands of times.
     lowered = key.lower()
     return any(word in lowered for word in _SECRET_KEYS)
+
+
+# Values that are already plain JSON as they are (exact types: a str or int subclass, such as a
+# TextChoices member or a bool, takes the general path below).
+_AS_IS = frozenset({str, int, type(None)})
 
 
 def _plain(value: Any) -> Any:
     """Plain JSON that survives the database unchanged: str keys, lists, whole floats as ints,
     secrets redacted. Decimals, UUIDs and dates become strings."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is dict:
+        # The common case inlined (the lines of a bulk change: dicts of str and int).
+        return {
+            (key if type(key) is str else str(key)): (
+                REDACTED
+                if _is_secret(key if type(key) is str else str(key))
+                else item
+                if type(item) in _AS_IS
+                else _plain(item)
+            )
+            for key, item in value.items()
+        }
+    if kind is list:
+        return [item if type(item) in _AS_IS else _plain(item) for item in value]
+    return _plain_other(value)
+
+
+def _plain_other(value: Any) -> Any:
     if isinstance(value, dict):
         return {
             str(key): REDACTED if _is_secret(str(key)) else _plain(item)

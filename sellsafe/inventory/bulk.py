@@ -5,10 +5,11 @@
 The same rules as a single count through `stock_adjust(set_to=..., reason="counted")`, in set
 operations instead of ~10 statements per variant:
 
-* missing stock levels are created in one INSERT ... ON CONFLICT DO NOTHING (on PostgreSQL with
-  their count already: a row this transaction inserted is invisible to others until commit);
-* the levels are locked (`SELECT ... FOR UPDATE`) in variant-id order, so concurrent counts and
-  adjustments queue behind the lock instead of reading and writing back;
+* the existing levels are locked (`SELECT ... FOR UPDATE`) in variant-id order, so concurrent
+  counts and adjustments queue behind the lock instead of reading and writing back; the missing
+  ones are created in one INSERT ... ON CONFLICT DO NOTHING (on PostgreSQL with their count
+  already: a row this transaction inserted is invisible to others until commit), and any that
+  another transaction created meanwhile are then locked too;
 * a count below the units reserved for orders is refused (naming the SKU) and nothing is written;
 * the changed levels are set with bulk UPDATEs under those locks (absolute values are safe here:
   nothing else can change a locked row), with one movement row each (reason "counted");
@@ -25,9 +26,10 @@ Runs in the caller's transaction (in its own if there is none).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -47,7 +49,6 @@ from sellsafe.inventory.services import (
     _require,
     _same_shop,
     _whole,
-    threshold_of,
 )
 from sellsafe.notifications.services import notify
 from sellsafe.shops.models import Membership, Shop
@@ -59,6 +60,14 @@ ALERTS_ONE_BY_ONE = 10
 _CHUNK = 1000  # rows per IN (...) list / bulk statement
 
 
+def uuid_array(ids: Iterable[Any]) -> str:
+    """A uuid[] parameter as its text literal ('{...}'): psycopg dumps a list of UUIDs element by
+    element in Python, at about twice the CPU of formatting them here. Anything that is not a
+    UUID goes through UUID() first, which refuses what is not one: the text needs no quoting."""
+    texts = [str(pk if isinstance(pk, UUID) else UUID(str(pk))) for pk in ids]
+    return "{" + ",".join(texts) + "}"
+
+
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> list[Sequence[Any]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
@@ -67,8 +76,7 @@ def _clean(
     shop: Shop, location: Location, counts: list[tuple[Variant, int]]
 ) -> list[tuple[Variant, int]]:
     _same_shop(shop, location)
-    seen: set[Any] = set()
-    cleaned: list[tuple[Variant, int]] = []
+    keyed: dict[str, tuple[Variant, int]] = {}  # by str(id): that sorts in id order
     for variant, set_to in counts:
         _same_shop(shop, variant)
         set_to = _whole(set_to)
@@ -76,12 +84,11 @@ def _clean(
             raise DomainError(
                 f"{variant.sku}: enter a count from 0 to {MAX_QUANTITY:,}.", field="quantity"
             )
-        if variant.pk in seen:
+        key = str(variant.pk)
+        if key in keyed:
             raise DomainError(f"{variant.sku} is counted twice.", field="quantity")
-        seen.add(variant.pk)
-        cleaned.append((variant, set_to))
-    cleaned.sort(key=lambda pair: str(pair[0].pk))
-    return cleaned
+        keyed[key] = (variant, set_to)
+    return [keyed[key] for key in sorted(keyed)]
 
 
 def _create_missing(
@@ -102,7 +109,7 @@ def _create_missing(
                     "FROM unnest(%s::uuid[], %s::integer[]) AS t(v, c) "
                     "ORDER BY t.v ON CONFLICT (variant_id, location_id) DO NOTHING "
                     "RETURNING variant_id, id",
-                    [shop.pk, location.pk, [v.pk for v, _ in part], [c for _, c in part]],
+                    [shop.pk, location.pk, uuid_array(v.pk for v, _ in part), [c for _, c in part]],
                 )
                 created.update(cursor.fetchall())
         return created
@@ -114,6 +121,47 @@ def _create_missing(
     return {}
 
 
+def _copy_fresh(shop: Shop, location: Location, fresh: list[tuple[Variant, int]]) -> dict[Any, Any]:
+    """PostgreSQL: the levels of variants created in this transaction and counted nowhere yet,
+    with their count, by COPY (cheaper than INSERT ... ON CONFLICT for an import's ~100,000).
+    No level of theirs can exist: other transactions cannot see the variants. Should one exist
+    all the same (a caller's mistake), the unique constraint refuses the COPY (IntegrityError)
+    rather than a count being skipped. Returns {variant id: level id}; elsewhere {} (the
+    caller's INSERT ... ON CONFLICT then creates them)."""
+    if connection.vendor != "postgresql" or not fresh:
+        return {}
+    created = {variant.pk: uuid4() for variant, _ in fresh}
+    shop_id, location_id = _copy_text(shop.pk), _copy_text(location.pk)
+    _copy(
+        "COPY inventory_stock_level (id, shop_id, variant_id, location_id, on_hand, reserved) "
+        "FROM STDIN",
+        [
+            f"{created[variant.pk]}\t{shop_id}\t{variant.pk}\t{location_id}\t{count}\t0\n"
+            for variant, count in fresh
+        ],
+    )
+    return created
+
+
+def _copy_text(value: Any) -> str:
+    """One value in COPY's text format: NULL as \\N; backslash, tab, newline and carriage return
+    escaped. (UUIDs and integers, the values written unescaped, contain none of these.)"""
+    if value is None:
+        return "\\N"
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy(sql: str, rows: list[str]) -> None:
+    """COPY ... FROM STDIN of rows already in COPY's text format (PostgreSQL)."""
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        copy.write("".join(rows))
+
+
 def _set_on_hand(changed: list[tuple[Any, int]]) -> None:
     """Set on_hand of locked levels (id, value): one UPDATE ... FROM unnest(...) per chunk on
     PostgreSQL, one UPDATE per level elsewhere (SQLite: development and tests)."""
@@ -123,7 +171,7 @@ def _set_on_hand(changed: list[tuple[Any, int]]) -> None:
                 cursor.execute(
                     "UPDATE inventory_stock_level AS l SET on_hand = v.on_hand "
                     "FROM unnest(%s::uuid[], %s::integer[]) AS v(id, on_hand) WHERE l.id = v.id",
-                    [[level_id for level_id, _ in part], [value for _, value in part]],
+                    [uuid_array(level_id for level_id, _ in part), [value for _, value in part]],
                 )
         return
     for level_id, value in changed:
@@ -148,18 +196,17 @@ def _movements(
             "on_hand_change, reserved_change, on_hand_after, reserved_after, actor_id, created_at) "
             "FROM STDIN"
         )
-        shop_id, location_id, user_id = shop.pk, location.pk, actor.user_id
-        reason = str(MovementReason.COUNTED.value)
-        with (
-            connection.cursor() as cursor,
-            connection.wrap_database_errors,
-            cursor.cursor.copy(sql) as copy,
-        ):
-            for variant, _, on_hand, reserved, set_to in changed:
-                copy.write_row(
-                    (uuid4(), shop_id, variant.pk, location_id, reason, note, set_to - on_hand, 0,
-                     set_to, reserved, user_id, now)
-                )  # fmt: skip
+        # Composed as COPY text: every column but the id, the variant and the three counts is
+        # the same on each row (escaped once), and psycopg dumps a row value by value.
+        shop_id = _copy_text(shop.pk)
+        middle = "\t".join(_copy_text(v) for v in (location.pk, MovementReason.COUNTED.value, note))
+        tail = "\t".join(_copy_text(v) for v in (actor.user_id, now))
+        rows = [
+            f"{uuid4()}\t{shop_id}\t{variant.pk}\t{middle}\t{set_to - on_hand}\t0\t{set_to}\t"
+            f"{reserved}\t{tail}\n"
+            for variant, _, on_hand, reserved, set_to in changed
+        ]
+        _copy(sql, rows)
         return
     StockMovement.objects.bulk_create(
         [
@@ -191,7 +238,7 @@ def _lock_levels(shop: Shop, location: Location, variant_ids: list[Any]) -> list
                 "SELECT id, variant_id, on_hand, reserved FROM inventory_stock_level "
                 "WHERE variant_id = ANY(%s::uuid[]) AND location_id = %s AND shop_id = %s "
                 "ORDER BY variant_id FOR UPDATE",
-                [variant_ids, location.pk, shop.pk],
+                [uuid_array(variant_ids), location.pk, shop.pk],
             )
             return list(cursor.fetchall())
     return list(
@@ -202,6 +249,16 @@ def _lock_levels(shop: Shop, location: Location, variant_ids: list[Any]) -> list
     )
 
 
+def _lock_into(
+    levels: dict[Any, tuple[Any, int, int]], shop: Shop, location: Location, variant_ids: list[Any]
+) -> None:
+    """Lock these variants' levels at the location (those that exist) into
+    {variant id: (level id, on hand, reserved)}, a chunk at a time in variant-id order."""
+    for part in _chunks(variant_ids):
+        for level_id, variant_id, on_hand, reserved in _lock_levels(shop, location, list(part)):
+            levels[variant_id] = (level_id, on_hand, reserved)
+
+
 def _lock_and_sum(
     shop: Shop, ids: Sequence[Any]
 ) -> tuple[list[tuple[Any, int | None, bool]], dict[Any, int]]:
@@ -209,18 +266,19 @@ def _lock_and_sum(
     ({id: on hand - reserved}). PostgreSQL: two plain statements with one uuid[] parameter
     (the ORM's IN list of a thousand parameters cost more CPU than the queries)."""
     if connection.vendor == "postgresql":
+        array = uuid_array(ids)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT id, low_stock_threshold, low_stock_alerted FROM catalog_variant "
                 "WHERE id = ANY(%s::uuid[]) AND shop_id = %s ORDER BY id FOR UPDATE",
-                [list(ids), shop.pk],
+                [array, shop.pk],
             )
             locked = [(pk, threshold, alerted) for pk, threshold, alerted in cursor.fetchall()]
             cursor.execute(
                 "SELECT variant_id, coalesce(sum(on_hand), 0) - coalesce(sum(reserved), 0) "
                 "FROM inventory_stock_level WHERE variant_id = ANY(%s::uuid[]) AND shop_id = %s "
                 "GROUP BY variant_id",
-                [list(ids), shop.pk],
+                [array, shop.pk],
             )
             return locked, {pk: int(total) for pk, total in cursor.fetchall()}
     rows = (
@@ -250,6 +308,8 @@ def _check_low_stock_bulk(
     fresh = fresh or {}
     by_id = {v.pk: v for v in variants}
     ids = sorted(by_id, key=str)
+    # threshold_of's rule, without entering the shop's scope once per variant (a shop service).
+    default = int(shop.low_stock_default)
     alert: list[tuple[Variant, int, int]] = []
     rearm: list[Any] = []
     for part in _chunks(ids):
@@ -259,17 +319,16 @@ def _check_low_stock_bulk(
         for pk, threshold, alerted in locked:
             by_id[pk].low_stock_threshold = threshold
             flags[pk] = alerted
-        for pk in part:
-            if pk in fresh:
-                flags[pk] = by_id[pk].low_stock_alerted
-                totals[pk] = fresh[pk]
         for pk in part:  # id order, as the lock returns them
-            if pk not in flags:
-                continue
-            alerted = flags[pk]
             variant = by_id[pk]
-            threshold = threshold_of(shop=shop, variant=variant)
-            available = totals.get(pk, 0)
+            if pk in fresh:
+                alerted, available = variant.low_stock_alerted, fresh[pk]
+            elif pk in flags:
+                alerted, available = flags[pk], totals.get(pk, 0)
+            else:
+                continue
+            own = variant.low_stock_threshold
+            threshold = default if own is None else int(own)
             if available < threshold and not alerted:
                 alert.append((variant, available, threshold))
             elif available >= threshold and alerted:
@@ -341,7 +400,8 @@ def stock_count_bulk(
     below the reserved units refuses the whole call. Returns how many levels changed.
 
     new_variants: ids of variants the caller created in this transaction and has counted nowhere
-    yet (a catalog import's new rows): their low-stock check skips the lock and the sum."""
+    yet (a catalog import's new rows): their levels are not looked for (on PostgreSQL they are
+    written by COPY), and their low-stock check skips the lock and the sum."""
     _require(actor, shop, "inventory.adjust", ("location", str(location.pk)))
     note = str(note).strip()
     if len(note) > NOTE_MAX:
@@ -350,15 +410,34 @@ def stock_count_bulk(
     if not cleaned:
         return 0
     with transaction.atomic():
-        created = _create_missing(shop, location, cleaned)
-        levels: dict[Any, tuple[Any, int, int]] = {
-            variant_id: (level_id, 0, 0) for variant_id, level_id in created.items()
-        }
-        for part in _chunks([pair for pair in cleaned if pair[0].pk not in created]):
-            for level_id, variant_id, on_hand, reserved in _lock_levels(
-                shop, location, [v.pk for v, _ in part]
-            ):
-                levels[variant_id] = (level_id, on_hand, reserved)
+        # Existing levels are locked first and only the missing ones inserted: an INSERT ... ON
+        # CONFLICT per level that exists (most of them, when counting a stocked catalog) costs
+        # more than the lock. A new variant has no level yet: straight to the COPY (PostgreSQL).
+        levels: dict[Any, tuple[Any, int, int]] = {}
+        known: list[Any] = []
+        fresh_pairs: list[tuple[Variant, int]] = []
+        for pair in cleaned:
+            if pair[0].pk in new_variants:
+                fresh_pairs.append(pair)
+            else:
+                known.append(pair[0].pk)
+        _lock_into(levels, shop, location, known)
+        created = _copy_fresh(shop, location, fresh_pairs)
+        created.update(
+            _create_missing(
+                shop,
+                location,
+                [
+                    pair
+                    for pair in cleaned
+                    if pair[0].pk not in levels and pair[0].pk not in created
+                ],
+            )
+        )
+        for variant_id, level_id in created.items():
+            levels[variant_id] = (level_id, 0, 0)
+        # Created meanwhile by another transaction (the INSERT skipped it; SQLite: every row).
+        _lock_into(levels, shop, location, [v.pk for v, _ in cleaned if v.pk not in levels])
         changed: list[tuple[Variant, Any, int, int, int]] = []
         for variant, set_to in cleaned:
             level_id, on_hand, reserved = levels[variant.pk]
@@ -384,12 +463,9 @@ def stock_count_bulk(
             }
             for variant, _, on_hand, _, set_to in changed
         ]
-        by_pk = {v.pk: v for v, _ in cleaned}
         # A level this call inserted for a variant created in this transaction is all its stock.
-        fresh = {c[0].pk: c[4] for c in changed if c[0].pk in created and c[0].pk in new_variants}
-        alerts = _check_low_stock_bulk(
-            shop=shop, variants=[by_pk[c[0].pk] for c in changed], fresh=fresh
-        )
+        fresh = {pk: c[4] for c in changed if (pk := c[0].pk) in created and pk in new_variants}
+        alerts = _check_low_stock_bulk(shop=shop, variants=[c[0] for c in changed], fresh=fresh)
         parts = _chunks(lines, AUDIT_LINES_PER_EVENT)
         for number, part in enumerate(parts, 1):
             record(

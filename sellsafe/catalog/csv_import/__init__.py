@@ -10,8 +10,11 @@ See docs/catalog-csv.md.
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +73,34 @@ def _report(errors: list[RowError]) -> list[dict[str, Any]]:
     return [e.as_dict() for e in ordered[:REPORT_MAX]]
 
 
+_gc_lock = threading.Lock()
+_gc_pauses = 0  # imports running in this process with the cyclic collector paused
+_gc_was_enabled = False
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while an import runs. An import holds a few
+    hundred thousand long-lived objects (cells, lines, the plan, loaded rows) and makes almost no
+    reference cycles, yet the collector kept traversing them: ~30% of the CPU of checking a
+    100,000-row file (measured with gc.callbacks). Reference counting still frees everything as
+    usual; cycles made meanwhile are collected once the collector is back. Counted, so imports
+    overlapping in threads turn it back on only when the last one ends, and only if it was on."""
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 @tenancy.shop_service
 def import_csv(
     *,
@@ -83,8 +114,32 @@ def import_csv(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportResult:
     """Check the whole file, then (unless it has problems, or valid_only) write it."""
-    report = progress or (lambda *_: None)
     require_edit(actor=actor, shop=shop, target=("shop", str(shop.pk)))
+    with _cyclic_gc_paused():
+        return _import(
+            actor=actor,
+            shop=shop,
+            data=data,
+            file_name=file_name,
+            valid_only=valid_only,
+            dry_run=dry_run,
+            reauthenticated=reauthenticated,
+            progress=progress or (lambda *_: None),
+        )
+
+
+def _import(
+    *,
+    actor: Membership,
+    shop: Shop,
+    data: bytes,
+    file_name: str,
+    valid_only: bool,
+    dry_run: bool,
+    reauthenticated: bool,
+    progress: Callable[[str, int, int], None],
+) -> ImportResult:
+    report = progress
     digest = hashlib.sha256(data).hexdigest()
     report("reading", 0, 1)
     try:
