@@ -8,13 +8,14 @@ the only way the console reads it. Account-level events (`shop` empty) never app
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
 
 from sellsafe.audit.chain import chain_key
 from sellsafe.audit.models import AuditEvent
+from sellsafe.core import zones
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -24,7 +25,8 @@ HISTORY_LIMIT = 50
 @dataclass(frozen=True, slots=True)
 class ActivityFilters:
     """What the person asked to see. `actor` is a user (resolved from a member of the shop by the
-    interface layer); dates are UTC calendar days, both ends included."""
+    interface layer); dates are calendar days in the time zone `zone` (the shop's), both ends
+    included."""
 
     actor: Any = None
     action: str = ""
@@ -32,6 +34,7 @@ class ActivityFilters:
     target_id: str = ""
     since: date | None = None
     until: date | None = None
+    zone: str = "UTC"
 
     def describe(self) -> dict[str, str]:
         """The filters as plain strings, for the export's own audit record."""
@@ -42,12 +45,9 @@ class ActivityFilters:
             "target_id": self.target_id,
             "since": self.since.isoformat() if self.since else "",
             "until": self.until.isoformat() if self.until else "",
+            "zone": self.zone if (self.since or self.until) else "",
         }
         return {key: value for key, value in described.items() if value}
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def shop_activity(*, shop: Any, filters: ActivityFilters | None = None) -> QuerySet[AuditEvent]:
@@ -65,9 +65,10 @@ def shop_activity(*, shop: Any, filters: ActivityFilters | None = None) -> Query
     if filters.target_id:
         events = events.filter(target_id=filters.target_id)
     if filters.since:
-        events = events.filter(occurred_at__gte=_day_start(filters.since))
+        events = events.filter(occurred_at__gte=zones.day_start(filters.since, filters.zone))
     if filters.until and filters.until < date.max:
-        events = events.filter(occurred_at__lt=_day_start(filters.until + timedelta(days=1)))
+        next_day = filters.until + timedelta(days=1)
+        events = events.filter(occurred_at__lt=zones.day_start(next_day, filters.zone))
     return events.order_by("-seq")
 
 

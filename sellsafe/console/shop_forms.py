@@ -281,4 +281,5 @@ class ActivityFilterForm(forms.Form):
             target_id=(data.get("target_id") or "").strip(),
             since=data.get("since"),
             until=data.get("until"),
+            zone=timezone.get_current_timezone_name(),  # console views run in the shop's zone
         )

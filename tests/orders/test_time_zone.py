@@ -104,3 +104,32 @@ def test_an_unknown_zone_name_falls_back_to_utc():
     assert zones.day_start(PLACED.date(), "America/New_York") == datetime(
         2026, 1, 15, 5, 0, tzinfo=UTC
     )
+
+
+def test_the_activity_date_filter_reads_the_shops_days(make_shop, browser):
+    """An event written now is on "today" of the shop's zone. The zone is chosen so that its date
+    differs from UTC's at this moment (UTC+14 from 10:00 UTC, UTC-11 before 11:00 UTC), so reading
+    the typed day as a UTC day would miss the event."""
+    from datetime import timedelta
+
+    from sellsafe.audit import services as audit
+
+    zone = "Pacific/Kiritimati" if timezone.now().hour >= 10 else "Pacific/Pago_Pago"
+    shop, owner = make_shop()
+    shop.timezone = zone
+    shop.save(update_fields=["timezone"])
+    audit.record(action="test.marker", actor=owner.user, shop=shop, target_type="test")
+    local_today = timezone.now().astimezone(zones.zone_named(zone)).date()
+    assert local_today != timezone.now().date()  # the case that matters
+    client = browser(owner.user)
+
+    def shown(day):
+        page = client.get(
+            url(shop, "shop_activity"), {"since": day.isoformat(), "until": day.isoformat()}
+        )
+        assert page.status_code == 200
+        return "test.marker" in page.content.decode()
+
+    assert shown(local_today)
+    assert not shown(local_today - timedelta(days=1))
+    assert not shown(local_today + timedelta(days=1))
