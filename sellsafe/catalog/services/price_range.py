@@ -11,10 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
-from django.db.models import Max, Min, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 
-from sellsafe.catalog.models import Product, Variant
+from sellsafe.catalog.models import Product
 from sellsafe.core import tenancy
 
 _CHUNK = 1000
@@ -26,14 +24,33 @@ def refresh_price_range(*, product_ids: Iterable[Any]) -> int:
     ids = list(dict.fromkeys(product_ids))
     if connection.vendor == "postgresql":
         return _refresh_grouped([str(pk) for pk in ids])
+    return _refresh_correlated(ids)
+
+
+# The variants are found by product id alone: the products are this shop's (the outer WHERE),
+# so their variants are too, and SQLite then walks the (product, position) index. With the
+# scoped manager's extra `shop_id =` it chose the shop's index instead and read every variant
+# of the shop for each product (44 s for 9,000 products).
+_CORRELATED = (
+    "UPDATE catalog_product SET"
+    " price_min = coalesce((SELECT min(v.price_minor) FROM catalog_variant AS v"
+    " WHERE v.product_id = catalog_product.id), 0),"
+    " price_max = coalesce((SELECT max(v.price_minor) FROM catalog_variant AS v"
+    " WHERE v.product_id = catalog_product.id), 0)"
+    " WHERE shop_id = %s AND id IN ({})"
+)
+
+
+def _refresh_correlated(ids: list[Any]) -> int:
+    """Other databases (SQLite): one UPDATE with two correlated MIN/MAX per chunk."""
+    pk = Product._meta.pk
+    shop_id = pk.get_db_prep_value(tenancy.current_shop().pk, connection)
     updated = 0
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        variants = Variant.objects.filter(product=OuterRef("pk")).order_by().values("product")
-        updated += Product.objects.filter(pk__in=chunk).update(
-            price_min=Coalesce(Subquery(variants.annotate(m=Min("price_minor")).values("m")), 0),
-            price_max=Coalesce(Subquery(variants.annotate(m=Max("price_minor")).values("m")), 0),
-        )
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = [pk.get_db_prep_value(i, connection) for i in ids[start : start + _CHUNK]]
+            cursor.execute(_CORRELATED.format(", ".join(["%s"] * len(chunk))), [shop_id, *chunk])
+            updated += cursor.rowcount
     return updated
 
 
