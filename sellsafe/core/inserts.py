@@ -31,7 +31,7 @@ def _fields(model: type[models.Model]) -> tuple[models.Field, ...]:
     return fields
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def _statement(model: type[models.Model], rows: int, ignore_conflicts: bool, vendor: str) -> str:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(f.column)) for f in _fields(model))
@@ -82,6 +82,14 @@ def insert_rows(objs: Sequence[models.Model], *, ignore_conflicts: bool = False)
         written = int(cursor.rowcount)
     _written(objs)
     return written
+
+
+def insert_many(objs: Sequence[models.Model], *, batch_size: int = 500) -> int:
+    """`insert_rows` in batches of `batch_size` rows (bulk writes: SQLite caps the parameters of
+    one statement); the number of rows written."""
+    return sum(
+        insert_rows(objs[start : start + batch_size]) for start in range(0, len(objs), batch_size)
+    )
 
 
 def insert_groups(*groups: Sequence[models.Model]) -> None:

@@ -39,6 +39,7 @@ from sellsafe.audit.services import record
 from sellsafe.catalog.models import Variant
 from sellsafe.core import tenancy
 from sellsafe.core.errors import DomainError
+from sellsafe.core.inserts import insert_many
 from sellsafe.inventory import events
 from sellsafe.inventory.models import Location, MovementReason, StockLevel, StockMovement
 from sellsafe.inventory.services import (
@@ -174,8 +175,15 @@ def _set_on_hand(changed: list[tuple[Any, int]]) -> None:
                     [uuid_array(level_id for level_id, _ in part), [value for _, value in part]],
                 )
         return
-    for level_id, value in changed:
-        StockLevel.objects.filter(pk=level_id).update(on_hand=value)
+    # Elsewhere (SQLite): one statement text for every level, bound to the shop as the scoped
+    # manager would bind it, through the driver's executemany (no ORM query per level).
+    shop_id = StockLevel._meta.pk.get_db_prep_value(tenancy.current_shop().pk, connection)
+    prep = StockLevel._meta.pk.get_db_prep_value
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE inventory_stock_level SET on_hand = %s WHERE id = %s AND shop_id = %s",
+            [(value, prep(level_id, connection), shop_id) for level_id, value in changed],
+        )
 
 
 def _movements(
@@ -208,7 +216,7 @@ def _movements(
         ]
         _copy(sql, rows)
         return
-    StockMovement.objects.bulk_create(
+    insert_many(
         [
             StockMovement(
                 shop=shop,
@@ -224,8 +232,7 @@ def _movements(
                 created_at=now,
             )
             for variant, _, on_hand, reserved, set_to in changed
-        ],
-        batch_size=_CHUNK,
+        ]
     )
 
 

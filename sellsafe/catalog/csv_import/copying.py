@@ -21,6 +21,7 @@ from django.db import connection, models
 from django.db.models.base import ModelState
 
 from sellsafe.core import tenancy
+from sellsafe.core.inserts import insert_many
 from sellsafe.inventory.bulk import uuid_array
 
 _BATCH = 1000
@@ -101,7 +102,7 @@ def insert_new(model: type[models.Model], objs: Sequence[models.Model], *, now: 
             if auto:
                 setattr(obj, attname, now)
     if connection.vendor != "postgresql":
-        model._default_manager.bulk_create(objs, batch_size=_BATCH)
+        insert_many(objs, batch_size=_BATCH)
         return
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(column) for column, _, _, _ in fields)
