@@ -28,6 +28,7 @@ def test_seed_demo_is_complete_and_idempotent(db, settings, tmp_path, capsys):
         states = set(Order.objects.values_list("status", flat=True))
         assert states == set(OrderStatus.values), states  # an order in every state
         assert Order.objects.filter(fulfilment_status="partial").exists()
+        assert Order.objects.filter(cancel_reason="Cancelled by the buyer").exists()
         assert ReturnRequest.objects.filter(status="refunded").exists()
         assert Refund.objects.exists()
     call_command("seed_demo")

@@ -15,6 +15,7 @@ from sellsafe.core import tenancy
 from sellsafe.core.errors import DomainError
 from sellsafe.inventory.models import Location
 from sellsafe.orders.models import Order, OrderLine
+from sellsafe.orders.services.buyer_cancel import order_cancel_by_buyer
 from sellsafe.orders.services.fulfilment import shipment_create
 from sellsafe.orders.services.placing import Buyer, CartLine, order_place
 from sellsafe.orders.services.refunds import refund_issue
@@ -89,6 +90,7 @@ PLAN = (
     ("completed", "bank_transfer"),
     ("completed", "cod"),
     ("cancelled", "bank_transfer"),
+    ("cancelled_by_buyer", "cod"),
     ("returned_refunded", "bank_transfer"),
 )
 
@@ -156,6 +158,9 @@ def _advance(*, shop: Shop, owner: Membership, order: Order, fate: str, n: int) 
         return
     if fate == "cancelled":
         order_cancel(shop=shop, order=order, actor=owner, reason="Buyer asked to cancel")
+        return
+    if fate == "cancelled_by_buyer":  # from the order link (an in-app notification too)
+        order_cancel_by_buyer(shop=shop, order=order)
         return
     if order.payment_method != "cod":
         order_mark_paid(shop=shop, order=order, actor=owner, reference=f"Bank ref {order.number}")
