@@ -38,7 +38,7 @@ def _statement(model: type[models.Model], rows: int, ignore_conflicts: bool, ven
     one = "(" + ", ".join(["%s"] * len(_fields(model))) + ")"
     # Names come from the model's metadata, quoted; every value is a parameter.
     table = quote(model._meta.db_table)
-    sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * rows)}"  # noqa: S608
+    sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * rows)}"  # noqa: S608 # nosec B608
     return f"{sql} ON CONFLICT DO NOTHING" if ignore_conflicts else sql
 
 
