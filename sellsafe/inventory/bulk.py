@@ -177,7 +177,8 @@ def _set_on_hand(changed: list[tuple[Any, int]]) -> None:
         return
     # Elsewhere (SQLite): one statement text for every level, bound to the shop as the scoped
     # manager would bind it, through the driver's executemany (no ORM query per level).
-    shop_id = StockLevel._meta.pk.get_db_prep_value(tenancy.current_shop().pk, connection)
+    shop = tenancy.current_shop()
+    shop_id = type(shop)._meta.pk.get_db_prep_value(shop.pk, connection)
     prep = StockLevel._meta.pk.get_db_prep_value
     with connection.cursor() as cursor:
         cursor.executemany(

@@ -16,6 +16,8 @@ from django.http.response import HttpResponseBase
 
 from sellsafe.core import tenancy, zones
 from sellsafe.core.lookups import row_by
+from sellsafe.orders import links
+from sellsafe.orders.models import Order
 from sellsafe.shops.models import Shop
 
 View = Callable[..., HttpResponseBase]
@@ -45,3 +47,12 @@ def private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "same-origin"
     return response
+
+
+def order_from_link(shop: Shop, token: str) -> Order:
+    """The order a buyer's private link opens in this shop; one 404 for every unknown, altered or
+    other shop's token (the link is the buyer's only credential)."""
+    found = links.order_from_token(shop=shop, token=token)
+    if found is None:
+        raise Http404(NOT_FOUND)
+    return found

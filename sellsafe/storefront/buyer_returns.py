@@ -6,17 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from sellsafe.core.errors import DomainError
-from sellsafe.orders import links
 from sellsafe.orders.models import Order, OrderLine
 from sellsafe.orders.services import returns
 from sellsafe.shops.models import Shop
 from sellsafe.storefront import limits
-from sellsafe.storefront.access import NOT_FOUND, private, storefront_view
+from sellsafe.storefront.access import order_from_link, private, storefront_view
 
 TEMPLATE = "returns/buyer_request.html"
 POSTS_PER_HOUR = 10
@@ -76,9 +75,7 @@ def _wanted(
 @require_http_methods(["GET", "POST"])
 @storefront_view
 def request_return(request: HttpRequest, shop: Shop, token: str) -> HttpResponse:
-    order = links.order_from_token(shop=shop, token=token)
-    if order is None:
-        raise Http404(NOT_FOUND)
+    order = order_from_link(shop, token)
     if request.method == "GET":
         return _page(request, shop, order, token)
     reason = str(request.POST.get("reason", ""))[: returns.REASON_MAX + 1]
@@ -89,7 +86,7 @@ def request_return(request: HttpRequest, shop: Shop, token: str) -> HttpResponse
             order,
             token,
             reason=reason,
-            error="Too many attempts. Please try again in an hour, or contact the shop.",
+            error=limits.TOO_MANY_POSTS,
             status=429,
         )
     typed: dict[str, str] = {}

@@ -48,6 +48,9 @@ def checkout_allowed(request: HttpRequest, *, shop_id: str, email: object) -> bo
     return all(count <= limit for count, limit in zip(counts, limits, strict=True))
 
 
+TOO_MANY_POSTS = "Too many attempts. Please try again in an hour, or contact the shop."
+
+
 def order_posts_allowed(kind: str, order_id: object, *, per_hour: int) -> bool:
     """Count one post of `kind` ("return", "cancel") on a buyer's order link: the link is the
     buyer's only credential, so each order gets a few posts an hour, whoever sends them."""

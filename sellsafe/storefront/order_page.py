@@ -3,18 +3,18 @@ buyer's own cancel of an unpaid, unshipped order from that page."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from sellsafe.core.errors import DomainError
-from sellsafe.orders import links, pii
+from sellsafe.orders import pii
 from sellsafe.orders.models import Order, OrderStatus, PaymentMethod, Shipment
 from sellsafe.orders.services import buyer_cancel
 from sellsafe.shops.models import Shop
 from sellsafe.storefront import limits
-from sellsafe.storefront.access import NOT_FOUND, private, storefront_view
+from sellsafe.storefront.access import order_from_link, private, storefront_view
 from sellsafe.storefront.checkout import JUST_PLACED, METHOD_LABELS
 
 RETURNABLE = (OrderStatus.FULFILLED, OrderStatus.DELIVERED)
@@ -65,9 +65,7 @@ def _page(
 @require_GET
 @storefront_view
 def order(request: HttpRequest, shop: Shop, token: str) -> HttpResponse:
-    found = links.order_from_token(shop=shop, token=token)
-    if found is None:
-        raise Http404(NOT_FOUND)
+    found = order_from_link(shop, token)
     return _page(request, shop, found, token)
 
 
@@ -75,16 +73,14 @@ def order(request: HttpRequest, shop: Shop, token: str) -> HttpResponse:
 @csrf_protect
 @storefront_view
 def cancel(request: HttpRequest, shop: Shop, token: str) -> HttpResponse:
-    found = links.order_from_token(shop=shop, token=token)
-    if found is None:
-        raise Http404(NOT_FOUND)
+    found = order_from_link(shop, token)
     if not limits.order_posts_allowed("cancel", found.pk, per_hour=CANCEL_POSTS_PER_HOUR):
         return _page(
             request,
             shop,
             found,
             token,
-            error="Too many attempts. Please try again in an hour, or contact the shop.",
+            error=limits.TOO_MANY_POSTS,
             status=429,
         )
     try:

@@ -116,10 +116,10 @@ def _apply_product_fields(
     return (*fields, "updated_at")
 
 
-def _apply_variant_fields(variant: Variant, planned: PlannedProduct, index: int) -> tuple[str, ...]:
-    """Set the file's values on the variant; returns the names of the fields that changed."""
+def _variant_values(planned: PlannedProduct, index: int) -> dict[str, Any]:
+    """The file's values for the variant at `index` (all but its SKU)."""
     v = planned.data.variants[index]
-    new = {
+    return {
         "barcode": v.barcode,
         "price_minor": v.price_minor,
         "compare_at_minor": v.compare_at_minor,
@@ -127,6 +127,11 @@ def _apply_variant_fields(variant: Variant, planned: PlannedProduct, index: int)
         "weight_grams": v.weight_grams,
         "position": index,
     }
+
+
+def _apply_variant_fields(variant: Variant, planned: PlannedProduct, index: int) -> tuple[str, ...]:
+    """Set the file's values on the variant; returns the names of the fields that changed."""
+    new = _variant_values(planned, index)
     changed = tuple(name for name, value in new.items() if getattr(variant, name) != value)
     for name in changed:
         setattr(variant, name, new[name])
@@ -218,12 +223,7 @@ class _Writer:
                         "shop_id": shop.pk,
                         "product_id": product.pk,
                         "sku": v.sku,
-                        "barcode": v.barcode,
-                        "price_minor": v.price_minor,
-                        "compare_at_minor": v.compare_at_minor,
-                        "option_values": v.option_values,
-                        "weight_grams": v.weight_grams,
-                        "position": index,
+                        **_variant_values(planned, index),
                     },
                 )
                 new_variants.append(variant)

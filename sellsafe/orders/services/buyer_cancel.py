@@ -18,7 +18,7 @@ from sellsafe.core.errors import DomainError
 from sellsafe.notifications.services import notify
 from sellsafe.orders import events
 from sellsafe.orders.models import FulfilmentStatus, Order, OrderStatus
-from sellsafe.orders.services.common import audit, move, release_reserved, same_shop
+from sellsafe.orders.services.common import cancel_releasing, same_shop
 from sellsafe.shops.models import Shop
 
 S = OrderStatus
@@ -67,32 +67,21 @@ def order_cancel_by_buyer(*, shop: Shop, order: Order) -> Order:
         raise DomainError(_refusal(order))
     with transaction.atomic():
         try:
-            move(
-                order,
+            released = cancel_releasing(
+                shop=shop,
+                order=order,
                 from_=[S.PENDING_PAYMENT],
-                to=S.CANCELLED,
-                cancelled_at=timezone.now(),
-                cancel_reason=CANCEL_REASON,
-                expires_at=None,
+                reason=CANCEL_REASON,
                 where={"paid_minor": 0, "fulfilment_status": FulfilmentStatus.UNFULFILLED},
+                action=events.ORDER_CANCELLED_BY_BUYER,
+                actor=None,
+                at=timezone.now(),
+                changes={"by_buyer": True, "reason": CANCEL_REASON},
             )
         except DomainError:
             # Someone (a payment, a shipment, the shop, a second click) got there first.
             order.refresh_from_db()
             raise DomainError(_refusal(order)) from None
-        released = release_reserved(shop=shop, order=order, actor=None)
-        audit(
-            shop=shop,
-            order=order,
-            action=events.ORDER_CANCELLED_BY_BUYER,
-            actor=None,
-            changes={
-                "status": {"before": S.PENDING_PAYMENT, "after": S.CANCELLED},
-                "by_buyer": True,
-                "reason": order.cancel_reason,
-                "units_released": released,
-            },
-        )
         notify(
             shop=shop,
             kind=NOTIFY_KIND,

@@ -4,6 +4,7 @@ status change, the audit line for an order, and releasing an order's reserved st
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db.models import F
@@ -106,6 +107,46 @@ def release_reserved(*, shop: Shop, order: Order, actor: Membership | None) -> i
             actor=user_of(actor),
         )
         released += open_units
+    return released
+
+
+def cancel_releasing(
+    *,
+    shop: Shop,
+    order: Order,
+    from_: Iterable[str],
+    reason: str,
+    where: dict[str, Any],
+    action: str,
+    actor: Membership | None,
+    at: datetime,
+    changes: dict[str, Any] | None = None,
+) -> int:
+    """The one way an order becomes cancelled (by the shop, by its buyer, by expiry): the
+    conditional move, the stock it still holds back once, one audit line. In the caller's
+    transaction; returns the units released."""
+    before = order.status
+    move(
+        order,
+        from_=from_,
+        to=OrderStatus.CANCELLED,
+        cancelled_at=at,
+        cancel_reason=reason,
+        expires_at=None,
+        where=where,
+    )
+    released = release_reserved(shop=shop, order=order, actor=actor)
+    audit(
+        shop=shop,
+        order=order,
+        action=action,
+        actor=actor,
+        changes={
+            "status": {"before": before, "after": OrderStatus.CANCELLED},
+            **(changes or {}),
+            "units_released": released,
+        },
+    )
     return released
 
 

@@ -26,8 +26,8 @@ from sellsafe.orders.models import (
 from sellsafe.orders.services.common import (
     add_paid,
     audit,
+    cancel_releasing,
     move,
-    release_reserved,
     require,
     same_shop,
     user_of,
@@ -136,27 +136,16 @@ def order_cancel(*, shop: Shop, order: Order, actor: Membership, reason: str = "
     same_shop(shop, order)
     reason = _clean_reason(reason)
     with transaction.atomic():
-        before = order.status
-        move(
-            order,
-            from_=[S.PENDING_PAYMENT, S.PAID],
-            to=S.CANCELLED,
-            cancelled_at=timezone.now(),
-            cancel_reason=reason or "Cancelled by the shop",
-            expires_at=None,
-            where={"fulfilment_status": FulfilmentStatus.UNFULFILLED},
-        )
-        released = release_reserved(shop=shop, order=order, actor=actor)
-        audit(
+        cancel_releasing(
             shop=shop,
             order=order,
+            from_=[S.PENDING_PAYMENT, S.PAID],
+            reason=reason or "Cancelled by the shop",
+            where={"fulfilment_status": FulfilmentStatus.UNFULFILLED},
             action=events.ORDER_CANCELLED,
             actor=actor,
-            changes={
-                "status": {"before": before, "after": S.CANCELLED},
-                "reason": order.cancel_reason,
-                "units_released": released,
-            },
+            at=timezone.now(),
+            changes={"reason": reason or "Cancelled by the shop"},
         )
     return order
 
@@ -167,25 +156,15 @@ def order_expire(*, shop: Shop, order: Order) -> Order:
     same_shop(shop, order)
     now = timezone.now()
     with transaction.atomic():
-        move(
-            order,
-            from_=[S.PENDING_PAYMENT],
-            to=S.CANCELLED,
-            cancelled_at=now,
-            cancel_reason="Not paid in time",
-            expires_at=None,
-            where={"expires_at__lte": now, "paid_minor": 0},
-        )
-        released = release_reserved(shop=shop, order=order, actor=None)
-        audit(
+        cancel_releasing(
             shop=shop,
             order=order,
+            from_=[S.PENDING_PAYMENT],
+            reason="Not paid in time",
+            where={"expires_at__lte": now, "paid_minor": 0},
             action=events.ORDER_EXPIRED,
             actor=None,
-            changes={
-                "status": {"before": S.PENDING_PAYMENT, "after": S.CANCELLED},
-                "units_released": released,
-            },
+            at=now,
         )
     return order
 
