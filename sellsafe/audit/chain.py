@@ -179,24 +179,38 @@ def lock_head(chain: str) -> tuple[int, str]:
     on every audited write, and the ORM's query building costs more than the query here.
     """
     connection = connections[router.db_for_write(AuditChainHead)]
-    sql = _LOCK_SQL + (" FOR UPDATE" if connection.features.has_select_for_update else "")
+    sql, params = lock_statement(chain)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [chain])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
         if row is None:
             AuditChainHead.objects.bulk_create(
                 [AuditChainHead(chain=chain, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True
             )
-            cursor.execute(sql, [chain])
+            cursor.execute(sql, params)
             row = cursor.fetchone()
     return int(row[0]), str(row[1])
+
+
+def lock_statement(chain: str) -> tuple[str, list[Any]]:
+    """The statement of lock_head (SELECT seq, hash, locking on PostgreSQL) for a caller that
+    sends it with others in one round trip; its one row, if any, is the head. Without a row the
+    chain is new: call lock_head, which creates it."""
+    connection = connections[router.db_for_write(AuditChainHead)]
+    sql = _LOCK_SQL + (" FOR UPDATE" if connection.features.has_select_for_update else "")
+    return sql, [chain]
+
+
+def advance_statement(chain: str, *, seq: int, hash: str) -> tuple[str, list[Any]]:
+    """The statement of advance_head, to send with others in one round trip."""
+    return _ADVANCE_SQL, [seq, hash, chain]
 
 
 def advance_head(chain: str, *, seq: int, hash: str) -> None:
     """Record the chain's new last event (the row is locked by lock_head in this transaction)."""
     connection = connections[router.db_for_write(AuditChainHead)]
     with connection.cursor() as cursor:
-        cursor.execute(_ADVANCE_SQL, [seq, hash, chain])
+        cursor.execute(*advance_statement(chain, seq=seq, hash=hash))
 
 
 _LOCK_SQL = "SELECT seq, hash FROM audit_chain_head WHERE chain = %s"

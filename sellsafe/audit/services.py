@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 import ipaddress
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from itertools import takewhile
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from django.conf import settings
 from django.db import transaction
@@ -25,6 +26,7 @@ from sellsafe.audit import checkpoints, events
 from sellsafe.audit.chain import (
     CONTENT_COLUMNS,
     advance_head,
+    advance_statement,
     canonical,
     chain_key,
     chains,
@@ -39,7 +41,7 @@ from sellsafe.audit.models import (
     AuditPrunePermit,
 )
 from sellsafe.core import context
-from sellsafe.core.inserts import insert_rows
+from sellsafe.core.inserts import PreparedRows, insert_groups, insert_rows
 
 # Values under keys containing these words never reach the log, whatever a caller passes, at any
 # depth of `changes`.
@@ -128,29 +130,37 @@ def _pk(obj: Any) -> Any:
     return getattr(obj, "pk", None) if obj is not None else None
 
 
-def record(
-    *,
-    action: str,
-    actor: Any = None,
-    subject: Any = None,
-    target_type: str = "",
-    target_id: str = "",
-    changes: dict[str, Any] | None = None,
-    device: str = "",
-    shop: Any = None,
-    on_behalf_of: Any = None,
-    actor_token_id: str = "",
-) -> AuditEvent:
-    """Append one event to its chain (the shop's, or the account chain when `shop` is None).
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An event with everything but its place in the chain (seq, time, hashes)."""
 
-    `actor` is a user or None (the system); `actor_token_id` names the API token that acted
-    (then `on_behalf_of` is usually the token's owner); `subject` is the account concerned
-    (defaults to the acting user). Where from (IP, user agent, request id) comes from
-    `core.context`. Runs in the caller's transaction, or in its own if there is none.
-    """
+    chain: str
+    fields: dict[str, Any]
+
+
+class EventArguments(TypedDict, total=False):
+    """What `record` and `pending_event` take (only `action` is required)."""
+
+    action: Required[str]
+    actor: Any
+    subject: Any
+    target_type: str
+    target_id: str
+    changes: dict[str, Any] | None
+    device: str
+    shop: Any
+    on_behalf_of: Any
+    actor_token_id: str
+
+
+def pending_event(**event: Unpack[EventArguments]) -> PendingEvent:
+    """The event `record` appends (same arguments), before the chain is locked."""
     ctx = context.current()
-    actor_user_id = _pk(actor)
+    actor_user_id = _pk(event.get("actor"))
+    shop = event.get("shop")
     shop_id = _pk(shop)
+    actor_token_id = event.get("actor_token_id", "")
+    subject = event.get("subject")
     if shop is not None and shop_id is None:
         raise ValueError("record(shop=...) needs a saved shop.")
     if actor_token_id:
@@ -160,43 +170,82 @@ def record(
     else:
         actor_type = ActorType.SYSTEM
     subject_user_id = _pk(subject) if subject is not None else actor_user_id
-    key = chain_key(shop_id)
-    event_id = uuid.uuid4()
     fields: dict[str, Any] = {
         "shop_id": shop_id,
         "actor_type": str(actor_type),
         "actor_user_id": actor_user_id,
         "actor_token_id": actor_token_id,
-        "on_behalf_of_id": _pk(on_behalf_of),
+        "on_behalf_of_id": _pk(event.get("on_behalf_of")),
         "subject_user_id": subject_user_id,
-        "action": action,
-        "target_type": target_type,
-        "target_id": str(target_id),
-        "changes": _clean_changes(changes),
+        "action": event["action"],
+        "target_type": event.get("target_type", ""),
+        "target_id": str(event.get("target_id", "")),
+        "changes": _clean_changes(event.get("changes")),
         "ip": _valid_ip(ctx.ip),
         "user_agent": (ctx.user_agent or "")[:USER_AGENT_MAX],
         "request_id": ctx.request_id[:REQUEST_ID_MAX] if ctx.request_id != "-" else "",
-        "device": device,
+        "device": event.get("device", ""),
     }
+    return PendingEvent(chain=chain_key(shop_id), fields=fields)
+
+
+def _chained(pending: PendingEvent, head: tuple[int, str]) -> AuditEvent:
+    """The pending event as the chain's next one after `head` (seq, hash), which the caller has
+    locked; not yet written. Its time is taken now, under that lock, so times never go backwards
+    within a chain."""
+    head_seq, head_hash = head
+    event_id = uuid.uuid4()
+    seq = head_seq + 1
+    occurred_at = timezone.now()
+    values = {
+        "id": event_id,
+        "chain": pending.chain,
+        "seq": seq,
+        "occurred_at": occurred_at,
+        **pending.fields,
+    }
+    digest = link(head_hash, canonical([values[column] for column in CONTENT_COLUMNS]))
+    return AuditEvent(
+        id=event_id,
+        chain=pending.chain,
+        seq=seq,
+        occurred_at=occurred_at,
+        prev_hash=head_hash,
+        hash=digest,
+        **pending.fields,
+    )
+
+
+def record(**event: Unpack[EventArguments]) -> AuditEvent:
+    """Append one event to its chain (the shop's, or the account chain when `shop` is None).
+
+    `actor` is a user or None (the system); `actor_token_id` names the API token that acted
+    (then `on_behalf_of` is usually the token's owner); `subject` is the account concerned
+    (defaults to the acting user). Where from (IP, user agent, request id) comes from
+    `core.context`. Runs in the caller's transaction, or in its own if there is none.
+    """
+    pending = pending_event(**event)
     with transaction.atomic(savepoint=False):
-        head_seq, head_hash = lock_head(key)
-        seq = head_seq + 1
-        # Taken under the lock, so times never go backwards within a chain.
-        occurred_at = timezone.now()
-        values = {"id": event_id, "chain": key, "seq": seq, "occurred_at": occurred_at, **fields}
-        digest = link(head_hash, canonical([values[column] for column in CONTENT_COLUMNS]))
-        event = AuditEvent(
-            id=event_id,
-            chain=key,
-            seq=seq,
-            occurred_at=occurred_at,
-            prev_hash=head_hash,
-            hash=digest,
-            **fields,
-        )
-        insert_rows([event])  # every audited write comes here: no query compiler per event
-        advance_head(key, seq=seq, hash=digest)
-    return event
+        written = _chained(pending, lock_head(pending.chain))
+        insert_rows([written])  # every audited write comes here: no query compiler per event
+        advance_head(pending.chain, seq=written.seq, hash=written.hash)
+    return written
+
+
+def record_locked(
+    pending: PendingEvent, head: tuple[int, str], *rows: Sequence[Any] | PreparedRows
+) -> AuditEvent:
+    """Append `pending` as the next event after `head` (seq, hash) of its chain, whose head row
+    the caller has already locked in this transaction (with `chain.lock_statement`, sent along
+    with its own statements), and write `rows` (groups of other rows) before it: on PostgreSQL
+    all in one round trip. For a hot path that must hold its locks briefly (checkout)."""
+    written = _chained(pending, head)
+    insert_groups(
+        *rows,
+        [written],
+        then=[advance_statement(written.chain, seq=written.seq, hash=written.hash)],
+    )
+    return written
 
 
 # --- Retention ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-from sellsafe.core.tenancy import ShopOwned
+from sellsafe.core.tenancy import ShopOwned, shop_key
 
 MAX_OPTIONS = 3
 
@@ -46,6 +46,7 @@ class ProductStatus(models.TextChoices):
 
 class Product(ShopOwned):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shop = shop_key(db_index=False)  # the (shop, ...) indexes below lead with it
     title = models.CharField(max_length=200)
     # Markdown as the seller typed it, and the sanitised HTML rendered from it (nh3) on save.
     description = models.TextField(blank=True, default="")
@@ -58,7 +59,9 @@ class Product(ShopOwned):
     status = models.CharField(
         max_length=16, choices=ProductStatus.choices, default=ProductStatus.DRAFT
     )
-    handle = models.SlugField(max_length=120, help_text="The product's web address (SEO handle).")
+    handle = models.SlugField(  # looked up within a shop: the (shop, handle) key serves it
+        max_length=120, db_index=False, help_text="The product's web address (SEO handle)."
+    )
     # Up to three option axes, e.g. ["Size", "Colour"]; empty for a product without options.
     option_names = models.JSONField(default=list, blank=True)
     # Lowest and highest variant price, kept by `refresh_price_range` in the same transaction as
@@ -89,7 +92,11 @@ class Variant(ShopOwned):
     """A sellable thing: one combination of option values, with its SKU, price and stock."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    shop = shop_key(db_index=False)  # the (shop, ...) indexes below lead with it
+    # (product, position) below serves it.
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="variants", db_index=False
+    )
     sku = models.CharField(max_length=64)
     barcode = models.CharField(max_length=64, blank=True, default="")
     # Integer minor units (cents, pence) in the shop's currency: no floating point money.

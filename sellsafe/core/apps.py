@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from sellsafe.core import checks  # noqa: F401  (registers system checks)
+        from sellsafe.core.inserts import cache_statements_up_to
+
+        cache_statements_up_to()

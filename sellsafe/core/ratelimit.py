@@ -19,6 +19,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 
 from sellsafe.core.counters import RateCounter
+from sellsafe.core.durability import execute_unflushed
 
 _UPSERT = (
     'INSERT INTO core_rate_counter ("key", window_end, hits) VALUES {rows}'
@@ -69,7 +70,8 @@ def hits(keys: list[str], *, window_seconds: int, now: float | None = None) -> l
     for name in hashed:
         params += [name, window_end]
     with connection.cursor() as cursor:
-        cursor.execute(_UPSERT.format(rows=rows), params)
+        # A count lost in a database crash is harmless: no WAL flush wait (core.durability).
+        execute_unflushed(cursor, connection, _UPSERT.format(rows=rows), params)
         counts = {str(k): int(n) for k, n in cursor.fetchall()}
     return [counts[name] for name in hashed]
 

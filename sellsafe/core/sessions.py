@@ -4,7 +4,7 @@ Every storefront and console request reads its session, and most save it. Django
 `db.SessionStore` builds an ORM query for the read and wraps even a plain update in
 `transaction.atomic` (BEGIN, UPDATE, COMMIT). Here the read is one SELECT of the data and the
 save of an existing session one UPDATE, with the statement text fixed (an UPDATE of one row is
-atomic on its own). Creating a session, and saving inside a caller's transaction, stay exactly as
+atomic on its own) and, on PostgreSQL, without waiting for the WAL flush (core.durability). Creating a session, and saving inside a caller's transaction, stay exactly as
 Django does them; so do expiry, the session key rules and the table.
 """
 
@@ -16,6 +16,8 @@ from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import UpdateError
 from django.db import DatabaseError, connections, router
 from django.utils import timezone
+
+from sellsafe.core.durability import execute_unflushed
 
 _LOAD = "SELECT session_data FROM django_session WHERE session_key = %s AND expire_date > %s"
 _SAVE = "UPDATE django_session SET session_data = %s, expire_date = %s WHERE session_key = %s"
@@ -52,7 +54,8 @@ class SessionStore(db.SessionStore):
         expires = connection.ops.adapt_datetimefield_value(self.get_expiry_date())
         try:
             with connection.cursor() as cursor:
-                cursor.execute(_SAVE, [data, expires, self.session_key])
+                # Losing the latest save in a database crash is harmless: no WAL flush wait.
+                execute_unflushed(cursor, connection, _SAVE, [data, expires, self.session_key])
                 updated = cursor.rowcount
         except DatabaseError as error:  # as Django's store: the request learns it was not saved
             raise UpdateError from error

@@ -9,11 +9,12 @@ from django.db import models
 from django.db.models import Q
 
 from sellsafe.core.crypto.fields import EncryptedTextField
-from sellsafe.core.tenancy import ShopOwned
+from sellsafe.core.tenancy import ShopOwned, shop_key
 
 
 class Customer(ShopOwned):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shop = shop_key(db_index=False)  # the (shop, ...) indexes below lead with it
     email = EncryptedTextField(blank=True, default="")
     # blind_index(normalised email, purpose=EMAIL_INDEX); "" once erased.
     email_index = models.CharField(max_length=32, blank=True, default="")

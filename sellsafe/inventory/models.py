@@ -38,7 +38,9 @@ class StockLevel(ShopOwned):
     negative stock and reservations beyond what is on hand."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(  # the (variant, location) key serves it
+        "catalog.Variant", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     on_hand = models.IntegerField(default=0)
     reserved = models.IntegerField(default=0)
@@ -74,7 +76,9 @@ class StockMovement(ShopOwned):
     """One change to a stock level, for the per-variant history page."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(  # (variant, -created_at) below serves it
+        "catalog.Variant", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=16, choices=MovementReason.choices)
     note = models.CharField(max_length=500, blank=True, default="")

@@ -156,12 +156,17 @@ def reservation_movements_write(
     insert_rows(reservation_movements(reservations=reservations, order_ref=order_ref, actor=actor))
 
 
+def reservation_note(order_ref: str) -> str:
+    """The note on an order's reservation movements."""
+    return f"Order {order_ref}"[:NOTE_MAX]
+
+
 def reservation_movements(
     *, reservations: list[Reservation], order_ref: str, actor: Any = None
 ) -> list[StockMovement]:
     """The stock history rows of these reservations, not yet written: order placement writes
     them itself, with the order, once it has the order number (it reserves before taking it)."""
-    note = f"Order {order_ref}"[:NOTE_MAX]
+    note = reservation_note(order_ref)
     return [
         StockMovement(
             shop_id=r.variant.shop_id,

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from sellsafe.core.crypto.fields import EncryptedTextField
-from sellsafe.core.tenancy import ShopOwned
+from sellsafe.core.tenancy import ShopOwned, shop_key
 
 
 class OrderStatus(models.TextChoices):
@@ -41,6 +41,7 @@ class PaymentMethod(models.TextChoices):
 
 class Order(ShopOwned):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shop = shop_key(db_index=False)  # the (shop, ...) indexes below lead with it
     number = models.PositiveIntegerField()  # per shop, from Shop.order_counter
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT
@@ -58,8 +59,13 @@ class Order(ShopOwned):
     paid_minor = models.BigIntegerField(default=0)
     refunded_minor = models.BigIntegerField(default=0)
 
-    customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    customer = models.ForeignKey(  # (customer, -placed_at) below serves it
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     buyer_email = EncryptedTextField(blank=True, default="")
     buyer_email_index = models.CharField(max_length=32, blank=True, default="")

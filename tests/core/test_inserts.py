@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from sellsafe.core import tenancy
-from sellsafe.core.inserts import insert_groups, insert_rows
+from sellsafe.core.inserts import PreparedRows, insert_groups, insert_rows, run_statements
 from sellsafe.customers.models import Customer
 from sellsafe.notifications.models import Notification
 
@@ -84,3 +84,58 @@ def test_primary_keys_are_client_side(make_shop):
         chosen = row.pk
         insert_rows([row])
         assert isinstance(chosen, uuid.UUID) and Customer.objects.get(email_index="k").pk == chosen
+
+
+def test_statements_return_their_rows_in_one_round_trip_on_postgresql(make_shop):
+    shop, _ = make_shop()
+    with tenancy.scope(shop):
+        insert_rows([Customer(shop=shop, email_index="r1", name="Rae")])
+        table = Customer._meta.db_table
+        with CaptureQueriesContext(connection) as queries:
+            counted, nothing, named = run_statements(
+                [
+                    (f"SELECT count(*) FROM {table} WHERE email_index = %s", ["r1"]),
+                    (f"UPDATE {table} SET orders_count = 1 WHERE email_index = %s", ["none"]),
+                    (f"SELECT email_index FROM {table} WHERE email_index = %s", ["r1"]),
+                ]
+            )
+        assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+        assert (counted, nothing, named) == ([(1,)], [], [("r1",)])
+        # A failing statement raises, and the transaction loses what the batch did before it.
+        with pytest.raises(IntegrityError), transaction.atomic():
+            run_statements(
+                [
+                    (f"UPDATE {table} SET name = %s WHERE email_index = %s", ["Changed", "r1"]),
+                    (f"UPDATE {table} SET orders_count = -1 WHERE email_index = %s", ["r1"]),
+                ]
+            )
+        assert Customer.objects.get(email_index="r1").name == "Rae"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's parse cache")
+def test_long_statements_are_parsed_once(make_shop):
+    from psycopg import _queries
+
+    shop, _ = make_shop()
+    sql = "SELECT " + ", ".join(["%s::int"] * 120)
+    run_statements([(sql, list(range(120)))])
+    before = _queries._query2pg_client.cache_info().hits
+    run_statements([(sql, list(range(120)))])
+    assert _queries._query2pg_client.cache_info().hits == before + 1
+
+
+def test_prepared_rows_take_a_late_value_encrypted_like_the_rest(make_shop):
+    shop, _ = make_shop()
+    with tenancy.scope(shop):
+        rows = PreparedRows(
+            [Customer(shop=shop, email_index=f"p{i}", name="Early") for i in (1, 2)]
+        )
+        rows.set("name", "Late")
+        insert_groups(rows)
+        assert [row.name for row in Customer.objects.all()] == ["Late", "Late"]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM customers_customer")
+            assert all("Late" not in str(value) for (value,) in cursor.fetchall())
+        other, _ = make_shop()
+        with pytest.raises(tenancy.ScopeError):
+            PreparedRows([Customer(shop=other, email_index="x")])

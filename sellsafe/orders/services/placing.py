@@ -2,16 +2,18 @@
 
 One transaction, in lock order: reserve stock for every line in one pass (one conditional UPDATE
 per line, in variant-id order: never more than is available), count the order for its customer
-(row lock on that customer), then take the order number LAST (one `UPDATE ... RETURNING` on the
-shop row, which serialises the shop's checkouts only for the order INSERT, the line INSERT, the
-one audit event and COMMIT), write the order with the buyer's data encrypted, and send the
-confirmation after commit. Any refusal rolls all of it back. The order's audit event lists the
-reserved units (sku, location, quantity): reservations have no audit event of their own.
+(row lock on that customer), build the order, its lines and the confirmation email's task row,
+and only then take the shop's order number and its audit chain's head together (one round trip
+locking the shop row, then the chain head). From there to COMMIT the shop's other checkouts wait,
+so that stretch is one more round trip (the stock history, the order with the buyer's data
+encrypted, its lines, its audit event and the chain's new head) and the COMMIT. Any refusal rolls
+all of it back. The order's audit event lists the reserved units (sku, location, quantity):
+reservations have no audit event of their own.
 
 Idempotency: the checkout's key is unique per shop. A retry with a known key returns that order
-and changes nothing; two requests racing with the same key meet at the unique constraint (the
-loser's INSERT waits for the winner's commit, fails, rolls back its reservations and returns the
-winner's order).
+and changes nothing: its INSERT fails on the key (or it is refused earlier, say for an empty
+cart), everything it did rolls back, and the order the key placed is returned. Two requests racing
+with the same key meet the same way (the loser waits for the winner's commit at the shop row).
 """
 
 from __future__ import annotations
@@ -26,14 +28,17 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from sellsafe.audit.chain import chain_key, lock_head, lock_statement
+from sellsafe.audit.services import pending_event, record_locked
 from sellsafe.catalog.models import Product, ProductStatus, Variant
 from sellsafe.core import tenancy
 from sellsafe.core.errors import DomainError
-from sellsafe.core.inserts import insert_groups
+from sellsafe.core.inserts import PreparedRows, run_statements
 from sellsafe.customers.services.records import Purchase, customer_record_purchase
 from sellsafe.inventory.reservations import (
     Reservation,
     reservation_movements,
+    reservation_note,
     stock_reserve_for_order,
 )
 from sellsafe.orders import address as checks
@@ -46,7 +51,6 @@ from sellsafe.orders.models import (
     PaymentMethod,
     WebhookEndpoint,
 )
-from sellsafe.orders.services.common import audit
 from sellsafe.shops.models import Shop
 
 MAX_LINES = 50
@@ -205,17 +209,18 @@ def _variants(shop: Shop, wanted: list[tuple[uuid.UUID, int]]) -> dict[uuid.UUID
     return found
 
 
-def _next_number(shop: Shop) -> int:
-    """One statement; its row lock on the shop lasts until commit, so numbers never repeat.
-    Raw SQL because Django's update() cannot return the new value."""
+def _number_and_chain(shop: Shop, chain: str) -> tuple[int, tuple[int, str]]:
+    """The shop's next order number and its audit chain's head, both locked until COMMIT, in
+    one round trip (the shop's row first, as every checkout takes them). Raw SQL because
+    Django's update() cannot return the new value."""
     pk = Shop._meta.pk.get_db_prep_value(shop.pk, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE shops_shop SET order_counter = order_counter + 1 WHERE id = %s"
-            " RETURNING order_counter",
-            [pk],
-        )
-        return int(cursor.fetchone()[0])
+    counter = (
+        "UPDATE shops_shop SET order_counter = order_counter + 1 WHERE id = %s"
+        " RETURNING order_counter"
+    )
+    numbers, heads = run_statements([(counter, [pk]), lock_statement(chain)])
+    head = (int(heads[0][0]), str(heads[0][1])) if heads else lock_head(chain)  # a new chain
+    return int(numbers[0][0]), head
 
 
 def _payment_reference(number: int) -> str:
@@ -235,6 +240,10 @@ def _create(shop: Shop, clean: _Clean, variants: dict[uuid.UUID, Variant]) -> Or
         order_ref=None,  # the movements are written below, once the number is known
     )
     held: dict[uuid.UUID, Reservation] = {r.variant.pk: r for r in reservations}
+    reserved = [
+        {"sku": r.variant.sku, "location": r.location_name, "quantity": r.quantity}
+        for r in reservations
+    ]
     subtotal = sum(variants[pk].price_minor * quantity for pk, quantity in clean.lines)
     shipping = max(0, int(shop.shipping_flat_minor or 0))
     now = timezone.now()
@@ -257,13 +266,11 @@ def _create(shop: Shop, clean: _Clean, variants: dict[uuid.UUID, Variant]) -> Or
             at=now,
         ),
     )
-    number = _next_number(shop)  # from here to COMMIT the shop's other checkouts wait
     order = Order(
         shop=shop,
-        number=number,
+        number=0,  # taken last, below
         status=OrderStatus.PENDING_PAYMENT,
         payment_method=clean.method,
-        payment_reference=_payment_reference(number),
         currency=shop.currency,
         subtotal_minor=subtotal,
         shipping_minor=shipping,
@@ -297,16 +304,23 @@ def _create(shop: Shop, clean: _Clean, variants: dict[uuid.UUID, Variant]) -> Or
         )
         for position, (pk, quantity) in enumerate(clean.lines)
     ]
-    # One round trip on PostgreSQL: the stock history, the order, its lines.
-    insert_groups(
-        reservation_movements(reservations=reservations, order_ref=f"#{number}"), [order], lines
-    )
-    audit(
+    # The task row is invisible to workers until COMMIT (or never, on a rollback).
+    queue_buyer_email(shop=shop, order=order, kind="confirmation")
+    # Every value computed (the buyer's data encrypted) before the lock, the number set after.
+    movements = PreparedRows(reservation_movements(reservations=reservations, order_ref="#"))
+    rows, line_rows = PreparedRows([order]), PreparedRows(lines)
+    # From here to COMMIT the shop's other checkouts wait: two round trips and a hash.
+    number, head = _number_and_chain(shop, chain_key(shop.pk))
+    rows.set("number", number)
+    rows.set("payment_reference", _payment_reference(number))
+    movements.set("note", reservation_note(f"#{number}"))
+    pending = pending_event(
         shop=shop,
-        order=order,
         action=events.ORDER_PLACED,
-        actor=None,
+        target_type="order",
+        target_id=str(order.pk),
         changes={
+            "number": number,
             "subtotal_minor": order.subtotal_minor,
             "shipping_minor": order.shipping_minor,
             "total_minor": order.total_minor,
@@ -314,19 +328,17 @@ def _create(shop: Shop, clean: _Clean, variants: dict[uuid.UUID, Variant]) -> Or
             "lines": len(clean.lines),
             "payment_method": order.payment_method,
             # The stock reservations are audited here, as part of the order.
-            "reserved": [
-                {"sku": r.variant.sku, "location": r.location_name, "quantity": r.quantity}
-                for r in reservations
-            ],
+            "reserved": reserved,
         },
     )
-    queue_buyer_email(shop=shop, order=order, kind="confirmation")
+    # One round trip on PostgreSQL: the stock history, the order, its lines, its audit event.
+    record_locked(pending, head, movements, rows, line_rows)
     return order
 
 
 def _placed(shop: Shop, key: str) -> Order | None:
-    """The order this key placed. Every new checkout misses: that costs one indexed one-column
-    read (raw SQL, bound to the shop, as the scoped manager would), not building an ORM query."""
+    """The order this key placed (raw SQL, bound to the shop, as the scoped manager would). Read
+    only when placing fails: a new checkout does not look first, the unique key catches a retry."""
     shop_id = Shop._meta.pk.get_db_prep_value(shop.pk, connection)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -349,16 +361,15 @@ def order_place(
 ) -> PlaceResult:
     """Place the buyer's order, or return the one this idempotency key already placed."""
     key = _clean_key(idempotency_key)
-    existing = _placed(shop, key)
-    if existing is not None:
-        return PlaceResult(order=existing, created=False)
-    clean = _clean(shop, buyer, payment_method, key, delivery_note, lines)
     try:
+        clean = _clean(shop, buyer, payment_method, key, delivery_note, lines)
         with transaction.atomic():
             variants = _variants(shop, clean.lines)
             return PlaceResult(order=_create(shop, clean, variants), created=True)
-    except IntegrityError:
-        # A concurrent request with the same key committed first (order_unique_idempotency_key).
+    except (DomainError, IntegrityError):
+        # A retry of an order this key placed (a double click: its cart is empty by now, or its
+        # last unit sold to itself), or a concurrent request with the same key that committed
+        # first (order_unique_idempotency_key): that order. Otherwise the refusal stands.
         existing = _placed(shop, key)
         if existing is None:
             raise
