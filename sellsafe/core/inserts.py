@@ -16,7 +16,9 @@ Tenancy fails closed as `ShopOwned.save` does: a shop-owned row must belong to t
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -25,6 +27,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from sellsafe.core import tenancy
 
 Statement = tuple[str, Sequence[Any]]
+# Rows waiting to ride along with the next round trip (see ride_along), or None outside one.
+_riders: ContextVar[list[Statement] | None] = ContextVar("sellsafe_inserts_riders", default=None)
 
 
 @functools.cache
@@ -108,11 +112,37 @@ def insert_rows(objs: Sequence[models.Model], *, ignore_conflicts: bool = False)
     if not objs:
         return 0
     model, params = _prepared(objs)
-    with connection.cursor() as cursor:
-        cursor.execute(_statement(model, len(objs), ignore_conflicts, connection.vendor), params)
-        written = int(cursor.rowcount)
+    statement = (_statement(model, len(objs), ignore_conflicts, connection.vendor), params)
+    written = _run([statement])[-1][1]
     _written(objs)
     return written
+
+
+def insert_later(objs: Sequence[models.Model]) -> None:
+    """INSERT these rows with the next round trip of this module inside `ride_along()` (the rows
+    are not written before it: for a row nobody reads back in the meantime); at once outside."""
+    riders = _riders.get()
+    if riders is None or not objs:
+        insert_rows(objs)
+        return
+    model, params = _prepared(objs)
+    riders.append((_statement(model, len(objs), False, connection.vendor), params))
+    _written(objs)
+
+
+@contextmanager
+def ride_along() -> Iterator[None]:
+    """Inside, `insert_later` rows wait for the next statement sent through this module and go
+    with it (one round trip on PostgreSQL); any still waiting at the end are sent then. If the
+    block raises, they are dropped with the caller's transaction."""
+    token = _riders.set([])
+    try:
+        yield
+        waiting = _riders.get()
+        if waiting:
+            _run([])
+    finally:
+        _riders.reset(token)
 
 
 def insert_many(objs: Sequence[models.Model], *, batch_size: int = 500) -> int:
@@ -152,20 +182,30 @@ def run_statements(statements: Sequence[Statement]) -> list[list[tuple[Any, ...]
     """Run these statements in order and return each one's rows (empty for a statement that
     returns none). On PostgreSQL they go in one round trip: the first error aborts the rest and
     raises, as separate statements would; elsewhere one by one."""
-    results: list[list[tuple[Any, ...]]] = []
+    return [rows for rows, _ in _run(statements)]
+
+
+def _run(statements: Sequence[Statement]) -> list[tuple[list[tuple[Any, ...]], int]]:
+    """(rows, row count) of each statement, after sending any rows waiting in `ride_along`."""
+    riders = _riders.get()
+    waiting = list(riders) if riders else []
+    if riders:
+        riders.clear()
+    todo = [*waiting, *statements]
+    results: list[tuple[list[tuple[Any, ...]], int]] = []
     with connection.cursor() as cursor:
-        if not _one_round_trip() or len(statements) < 2:
-            for sql, params in statements:
+        if not _one_round_trip() or len(todo) < 2:
+            for sql, params in todo:
                 cursor.execute(sql, params)
-                results.append(cursor.fetchall() if cursor.description else [])
-            return results
-        cursor.execute(
-            "; ".join(sql for sql, _ in statements), [p for _, ps in statements for p in ps]
-        )
-        while True:
-            results.append(cursor.fetchall() if cursor.description else [])
-            if not cursor.nextset():
-                return results
+                results.append((cursor.fetchall() if cursor.description else [], cursor.rowcount))
+        else:
+            cursor.execute("; ".join(sql for sql, _ in todo), [p for _, ps in todo for p in ps])
+            while True:
+                rows = cursor.fetchall() if cursor.description else []
+                results.append((rows, int(cursor.rowcount)))
+                if not cursor.nextset():
+                    break
+    return results[len(waiting) :]
 
 
 def insert_groups(

@@ -16,7 +16,7 @@ from django.db.models import Expression
 from django_tasks_db.backend import normalize_json
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from sellsafe.core.inserts import insert_rows
+from sellsafe.core.inserts import insert_later
 
 
 class DatabaseBackend(django_tasks_db.DatabaseBackend):
@@ -33,5 +33,5 @@ class DatabaseBackend(django_tasks_db.DatabaseBackend):
             run_after=task.run_after if task.run_after is not None else get_date_max(),
             backend_name=self.alias,
         )
-        insert_rows([row])
+        insert_later([row])  # inside ride_along(), with the caller's next statement
         return row

@@ -8,7 +8,14 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from sellsafe.core import tenancy
-from sellsafe.core.inserts import PreparedRows, insert_groups, insert_rows, run_statements
+from sellsafe.core.inserts import (
+    PreparedRows,
+    insert_groups,
+    insert_later,
+    insert_rows,
+    ride_along,
+    run_statements,
+)
 from sellsafe.customers.models import Customer
 from sellsafe.notifications.models import Notification
 
@@ -139,3 +146,31 @@ def test_prepared_rows_take_a_late_value_encrypted_like_the_rest(make_shop):
         other, _ = make_shop()
         with pytest.raises(tenancy.ScopeError):
             PreparedRows([Customer(shop=other, email_index="x")])
+
+
+def test_rows_ride_along_with_the_next_statement(make_shop):
+    shop, _ = make_shop()
+    one_trip = connection.vendor == "postgresql"
+    with tenancy.scope(shop):
+        with CaptureQueriesContext(connection) as queries, ride_along():
+            insert_later([Customer(shop=shop, email_index="later")])
+            assert not Customer.objects.filter(email_index="later").exists()  # not yet: waits
+            written = insert_rows([Customer(shop=shop, email_index="now")], ignore_conflicts=True)
+        assert written == 1  # the count is the caller's own statement's
+        assert Customer.objects.filter(email_index__in=["later", "now"]).count() == 2
+        inserts = [q for q in queries if "INSERT" in q["sql"]]
+        assert len(inserts) == (1 if one_trip else 2)
+        with ride_along():  # nothing else came: sent at the end of the block
+            insert_later([Customer(shop=shop, email_index="alone")])
+        assert Customer.objects.filter(email_index="alone").exists()
+
+        def failing() -> None:
+            with ride_along():  # the block fails: its waiting rows are dropped
+                insert_later([Customer(shop=shop, email_index="dropped")])
+                raise RuntimeError
+
+        with pytest.raises(RuntimeError):
+            failing()
+        insert_later([Customer(shop=shop, email_index="outside")])  # no ride: at once
+        assert Customer.objects.filter(email_index="outside").exists()
+        assert not Customer.objects.filter(email_index="dropped").exists()

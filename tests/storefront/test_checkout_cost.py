@@ -16,9 +16,10 @@ pytestmark = pytest.mark.django_db
 
 # A guard, not the goal. 18 here on SQLite (savepoints of the test's transaction included), 12 on
 # PostgreSQL with Redis, 13 with the database cache: session, shop, one rate-limit upsert,
-# variants, one stock UPDATE per line, customer, the email task (in the order's transaction), the
-# order number with the audit chain's head (one round trip on PostgreSQL), movements + order +
-# lines + audit event + chain head (one round trip on PostgreSQL), session save (one UPDATE).
+# variants, one stock UPDATE per line, customer (with the database task queue, the email's task
+# row rides along in that round trip; the test settings queue it after COMMIT), the order number
+# with the audit chain's head (one round trip on PostgreSQL), movements + order + lines + audit
+# event + chain head (one round trip on PostgreSQL), session save (one UPDATE).
 # Was 72 (with the database cache) before the checkout was made lean, then 25, then 20.
 MAX_STATEMENTS = 18
 

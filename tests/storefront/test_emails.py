@@ -98,3 +98,28 @@ def test_with_the_database_queue_the_email_task_commits_with_the_order(
         assert task_backends["default"].results == []  # not before the commit
     assert len(callbacks) == 1
     assert len(task_backends["default"].results) == 1
+
+
+def test_the_checkouts_email_task_rides_along_with_the_customers_insert(client, store, settings):
+    """Database queue, real checkout: the confirmation's task row is written with the order (in
+    its transaction), sent in the same round trip as the customer's INSERT on PostgreSQL."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.storefront.conftest import BUYER, add_to_cart, checkout_key, url
+
+    settings.TASKS = {"default": {"BACKEND": "sellsafe.core.task_queue.DatabaseBackend"}}
+    add_to_cart(client, store)
+    key = checkout_key(client, store)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url(store, "checkout"), {**BUYER, "idempotency_key": key})
+    assert response.status_code == 302
+    with tenancy.scope(store.shop):
+        order = Order.objects.get()
+    task = DBTaskResult.objects.get()
+    assert task.args_kwargs["kwargs"]["order_id"] == str(order.pk)
+    tasks = [q["sql"] for q in queries if "django_tasks" in q["sql"]]
+    assert len(tasks) == 1
+    if connection.vendor == "postgresql":
+        assert 'INSERT INTO "customers_customer"' in tasks[0]

@@ -33,7 +33,7 @@ from sellsafe.audit.services import pending_event, record_locked
 from sellsafe.catalog.models import Product, ProductStatus, Variant
 from sellsafe.core import tenancy
 from sellsafe.core.errors import DomainError
-from sellsafe.core.inserts import PreparedRows, run_statements
+from sellsafe.core.inserts import PreparedRows, ride_along, run_statements
 from sellsafe.customers.services.records import Purchase, customer_record_purchase
 from sellsafe.inventory.reservations import (
     Reservation,
@@ -253,19 +253,6 @@ def _create(shop: Shop, clean: _Clean, variants: dict[uuid.UUID, Variant]) -> Or
         else None
     )
     email_index, phone_index = pii.email_index(clean.email), pii.phone_index(clean.phone)
-    customer = customer_record_purchase(
-        shop=shop,
-        purchase=Purchase(
-            email=clean.email,
-            email_index=email_index,
-            name=clean.name,
-            phone=clean.phone,
-            phone_index=phone_index,
-            address=clean.address,
-            total_minor=subtotal + shipping,
-            at=now,
-        ),
-    )
     order = Order(
         shop=shop,
         number=0,  # taken last, below
@@ -275,7 +262,6 @@ def _create(shop: Shop, clean: _Clean, variants: dict[uuid.UUID, Variant]) -> Or
         subtotal_minor=subtotal,
         shipping_minor=shipping,
         total_minor=subtotal + shipping,
-        customer=customer,
         buyer_email=clean.email,
         buyer_email_index=email_index,
         buyer_name=clean.name,
@@ -304,8 +290,24 @@ def _create(shop: Shop, clean: _Clean, variants: dict[uuid.UUID, Variant]) -> Or
         )
         for position, (pk, quantity) in enumerate(clean.lines)
     ]
-    # The task row is invisible to workers until COMMIT (or never, on a rollback).
-    queue_buyer_email(shop=shop, order=order, kind="confirmation")
+    # The task row is invisible to workers until COMMIT (or never, on a rollback); it rides
+    # along with the customer's INSERT (one round trip on PostgreSQL).
+    with ride_along():
+        queue_buyer_email(shop=shop, order=order, kind="confirmation")
+        customer = customer_record_purchase(
+            shop=shop,
+            purchase=Purchase(
+                email=clean.email,
+                email_index=email_index,
+                name=clean.name,
+                phone=clean.phone,
+                phone_index=phone_index,
+                address=clean.address,
+                total_minor=subtotal + shipping,
+                at=now,
+            ),
+        )
+    order.customer = customer
     # Every value computed (the buyer's data encrypted) before the lock, the number set after.
     movements = PreparedRows(reservation_movements(reservations=reservations, order_ref="#"))
     rows, line_rows = PreparedRows([order]), PreparedRows(lines)
