@@ -138,3 +138,30 @@ def test_nothing_secret_reaches_the_log(client, make_user, sign_in, caplog):
     assert STRONG_PASSWORD not in text
     assert "my wrong secret phrase" not in text
     assert user.totp_secret not in text
+
+
+def test_no_one_column_index_that_a_longer_index_already_starts_with():
+    """A one-column index (a foreign key's or db_index=True) on a column that another index or
+    unique key of the same table already leads with only costs every INSERT (the checkout's and
+    the CSV import's most): such fields say db_index=False."""
+    from django.apps import apps
+    from django.db import models
+
+    offenders = []
+    for model in apps.get_models():
+        if not model.__module__.startswith("sellsafe.") or model._meta.proxy:
+            continue
+        leading: set[str] = set()
+        for index in model._meta.indexes:
+            if len(index.fields) > 1:
+                leading.add(index.fields[0].lstrip("-"))
+        for constraint in model._meta.constraints:
+            fields = getattr(constraint, "fields", ())
+            if isinstance(constraint, models.UniqueConstraint) and len(fields) > 1:
+                leading.add(fields[0])
+        for together in model._meta.unique_together:
+            leading.add(together[0])
+        for field in model._meta.concrete_fields:
+            if field.db_index and not field.unique and field.name in leading:
+                offenders.append(f"{model._meta.label}.{field.name}")
+    assert offenders == [], "\n".join(offenders)

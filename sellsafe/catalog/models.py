@@ -16,6 +16,7 @@ class Category(ShopOwned):
     """A shop's own category tree."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shop = shop_key(db_index=False)  # the (shop, ...) indexes below lead with it
     name = models.CharField(max_length=100)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from sellsafe.core.tenancy import ShopOwned
+from sellsafe.core.tenancy import ShopOwned, shop_key
 
 
 class LocationKind(models.TextChoices):
@@ -19,6 +19,7 @@ class LocationKind(models.TextChoices):
 
 class Location(ShopOwned):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shop = shop_key(db_index=False)  # the (shop, ...) indexes below lead with it
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=16, choices=LocationKind.choices)
     is_active = models.BooleanField(default=True)

@@ -6,11 +6,12 @@ import uuid
 
 from django.db import models
 
-from sellsafe.core.tenancy import ShopOwned
+from sellsafe.core.tenancy import ShopOwned, shop_key
 
 
 class Notification(ShopOwned):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shop = shop_key(db_index=False)  # the (shop, ...) indexes below lead with it
     kind = models.CharField(max_length=32)
     # Which permission a member needs to see it (e.g. catalog.view for low stock).
     permission = models.CharField(max_length=64)

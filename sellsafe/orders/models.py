@@ -269,6 +269,7 @@ class ReturnLine(ShopOwned):
 
 class Refund(ShopOwned):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shop = shop_key(db_index=False)  # the (shop, ...) indexes below lead with it
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
     return_request = models.ForeignKey(
         ReturnRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="refunds"
@@ -319,6 +320,7 @@ class WebhookEvent(ShopOwned):
     """Every provider event handled, by its id: a replay finds it and changes nothing."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shop = shop_key(db_index=False)  # the (shop, ...) indexes below lead with it
     event_id = models.CharField(max_length=100)
     kind = models.CharField(max_length=40)
     order = models.ForeignKey(

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from sellsafe.core.crypto.fields import EncryptedTextField
-from sellsafe.core.tenancy import ShopOwned
+from sellsafe.core.tenancy import ShopOwned, shop_key
 
 
 def default_payment_methods() -> list[str]:
@@ -70,6 +70,7 @@ class Shop(models.Model):
 
 class Role(ShopOwned):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shop = shop_key(db_index=False)  # the (shop, ...) indexes below lead with it
     key = models.SlugField(max_length=64)
     name = models.CharField(max_length=80)
     codes = models.JSONField(default=list)
@@ -90,6 +91,7 @@ class Role(ShopOwned):
 
 class Membership(ShopOwned):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shop = shop_key(db_index=False)  # the (shop, ...) indexes below lead with it
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
@@ -112,6 +114,7 @@ class Membership(ShopOwned):
 
 class Invitation(ShopOwned):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shop = shop_key(db_index=False)  # the (shop, ...) indexes below lead with it
     email = models.EmailField(max_length=254)
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="+")
     # Keyed hash of the single-use token: the token itself is only ever in the email.

@@ -1,0 +1,20 @@
+# One-column shop indexes that the (shop, ...) indexes of the same table already serve.
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('catalog', '0004_fewer_indexes'),
+        ('shops', '0004_fewer_indexes'),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name='category',
+            name='shop',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop'),
+        ),
+    ]
