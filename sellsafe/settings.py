@@ -216,7 +216,7 @@ if REDIS_URL:
             "KEY_PREFIX": env("SELLSAFE_CACHE_PREFIX", "sellsafe"),
         }
     }
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    TASKS = {"default": {"BACKEND": "sellsafe.core.task_queue.RQBackend", "QUEUES": ["default"]}}
 else:
     CACHES = {
         "default": {

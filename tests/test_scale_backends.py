@@ -65,10 +65,19 @@ def test_rq_backend_runs_a_real_task(
         monkeypatch.setitem(
             django_rq.settings.QUEUES, name, {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60}
         )
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [queue_name]}}
+    # "default" too: tasks declared by modules the worker imports first (URLconf) are validated
+    # against this backend, and they use the default queue.
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "sellsafe.core.task_queue.RQBackend",
+            "QUEUES": [queue_name, "default"],
+        }
+    }
     user = make_user()
     backend = task_backends["default"]
     assert type(backend).__name__ == "RQBackend"
+    # One Redis client per process, not a new connection per enqueue.
+    assert django_rq.get_queue(queue_name).connection is django_rq.get_queue(queue_name).connection
     result = send_anti_phishing_changed_notice.using(queue_name=queue_name).enqueue(
         user_id=str(user.pk)
     )

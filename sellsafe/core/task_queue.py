@@ -1,5 +1,6 @@
-"""The database task queue (the one-box default): django-tasks-db, with the task row written by
-`core.inserts` instead of `DBTaskResult.objects.create`.
+"""The task queues. The database queue (the one-box default): django-tasks-db, with the task row
+written by `core.inserts` instead of `DBTaskResult.objects.create`. RQ (the scaled
+configuration): django-tasks-rq, with one Redis client per process (see RQBackend).
 
 The row is the one the library writes (same id function, columns and values, and `run_after`
 set as its pre_save handler sets it); only the query compiler is skipped, which cost more CPU
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_tasks_db
+import django_tasks_rq
 from django.db.models import Expression
 from django_tasks_db.backend import normalize_json
 from django_tasks_db.models import DBTaskResult, get_date_max
@@ -35,3 +37,36 @@ class DatabaseBackend(django_tasks_db.DatabaseBackend):
         )
         insert_later([row])  # inside ride_along(), with the caller's next statement
         return row
+
+
+# --- RQ (the scaled configuration) --------------------------------------------------------------
+
+_clients: dict[tuple[str, bool, str], Any] = {}
+
+
+def shared_connection(name: str = "default", use_strict_redis: bool = False) -> Any:
+    """django_rq's `get_connection`, but one Redis client per queue config and process: the
+    library builds a new client, pool and TCP connection on every `get_queue()`, so each enqueue
+    (every checkout's confirmation email) opened a connection to Redis and spent ~1 ms of CPU on
+    it (redis-py looks up its own package version for each new connection). The client's pool is
+    thread-safe and starts afresh in a forked process (redis-py checks the pid)."""
+    from django_rq.connection_utils import get_redis_connection
+    from django_rq.settings import QUEUES
+
+    config = QUEUES[name]
+    key = (name, use_strict_redis, repr(sorted(config.items())))
+    client = _clients.get(key)
+    if client is None:
+        client = _clients.setdefault(key, get_redis_connection(config, use_strict_redis))
+    return client
+
+
+class RQBackend(django_tasks_rq.RQBackend):
+    """django-tasks-rq, enqueuing through one shared Redis client per process (shared_connection)."""
+
+    def __init__(self, alias: str, params: dict[str, Any]) -> None:
+        import django_rq.queues
+
+        # get_queue() looks the name up in its module at each call.
+        django_rq.queues.get_connection = shared_connection
+        super().__init__(alias, params)
