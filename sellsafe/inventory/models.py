@@ -90,7 +90,8 @@ class StockMovement(ShopOwned):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Read only per variant, newest first: (variant, -created_at) below serves it.
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         db_table = "inventory_stock_movement"
