@@ -153,8 +153,14 @@ class EventArguments(TypedDict, total=False):
     actor_token_id: str
 
 
+_ARGUMENTS = frozenset(EventArguments.__annotations__)
+
+
 def pending_event(**event: Unpack[EventArguments]) -> PendingEvent:
     """The event `record` appends (same arguments), before the chain is locked."""
+    unknown = event.keys() - _ARGUMENTS
+    if unknown:  # a misspelt argument must not silently drop data from the log
+        raise TypeError(f"record() got unexpected arguments: {', '.join(sorted(unknown))}")
     ctx = context.current()
     actor_user_id = _pk(event.get("actor"))
     shop = event.get("shop")

@@ -182,3 +182,10 @@ def test_canonical_form_is_stable():
         b'"target_id":"","target_type":"","user_agent":"","v":1}'
     )
     assert chain.canonical_ip("::FFFF:102:304") == chain.canonical_ip("::ffff:1.2.3.4")
+
+
+@pytest.mark.django_db
+def test_a_misspelt_argument_is_refused_and_nothing_is_written(new_user):
+    with pytest.raises(TypeError, match="chnages"):
+        record(action=events.LOGIN_SUCCEEDED, actor=new_user, chnages={"ip": "x"})  # type: ignore[call-arg]
+    assert not AuditEvent.objects.exists()
