@@ -12,21 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from sellsafe.core.inserts import sends_several
+
 NO_FLUSH = "SET LOCAL synchronous_commit TO off; "
 
 
 def no_flush_prefix(connection: Any) -> str:
     """The prefix for a harmless-to-lose write on `connection` now, or "" (SQLite; PostgreSQL
     inside a transaction; server-side binding, which takes one statement per query)."""
-    options = connection.settings_dict.get("OPTIONS", {})
-    if (
-        connection.vendor != "postgresql"
-        or connection.in_atomic_block
-        or not connection.get_autocommit()
-        or options.get("server_side_binding") is True
-    ):
+    if not sends_several(connection) or connection.in_atomic_block:
         return ""
-    return NO_FLUSH
+    return NO_FLUSH if connection.get_autocommit() else ""
 
 
 def execute_unflushed(cursor: Any, connection: Any, sql: str, params: Any) -> None:

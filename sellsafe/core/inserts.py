@@ -91,10 +91,10 @@ class PreparedRows:
     def set(self, name: str, value: Any) -> None:
         """Set field `name` to `value` on every row, instance and prepared value alike."""
         position, width = _positions(self.model)[name], len(_fields(self.model))
-        field = _fields(self.model)[position]
+        field, db = _fields(self.model)[position], connections[DEFAULT_DB_ALIAS]
         for row, obj in enumerate(self.objs):
             setattr(obj, field.attname, value)
-            self.params[row * width + position] = _value(field, obj, connections[DEFAULT_DB_ALIAS])
+            self.params[row * width + position] = _value(field, obj, db)
 
     def statement(self) -> Statement:
         return _statement(self.model, len(self.objs), False, connection.vendor), self.params
@@ -125,8 +125,7 @@ def insert_later(objs: Sequence[models.Model]) -> None:
     if riders is None or not objs:
         insert_rows(objs)
         return
-    model, params = _prepared(objs)
-    riders.append((_statement(model, len(objs), False, connection.vendor), params))
+    riders.append(PreparedRows(objs).statement())
     _written(objs)
 
 
@@ -171,11 +170,11 @@ def cache_statements_up_to(params: int = STATEMENT_CACHE_PARAMS) -> None:
     _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, params)
 
 
-def _one_round_trip() -> bool:
-    """PostgreSQL with psycopg's client-side binding (the default) sends several statements as
-    one query; with server-side binding each needs its own."""
-    options = connection.settings_dict.get("OPTIONS", {})
-    return connection.vendor == "postgresql" and options.get("server_side_binding") is not True
+def sends_several(db: Any = connection) -> bool:
+    """Whether `db` takes several statements in one query: PostgreSQL with psycopg's
+    client-side binding (the default); with server-side binding each needs its own."""
+    options = db.settings_dict.get("OPTIONS", {})
+    return db.vendor == "postgresql" and options.get("server_side_binding") is not True
 
 
 def run_statements(statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
@@ -194,10 +193,11 @@ def _run(statements: Sequence[Statement]) -> list[tuple[list[tuple[Any, ...]], i
     todo = [*waiting, *statements]
     results: list[tuple[list[tuple[Any, ...]], int]] = []
     with connection.cursor() as cursor:
-        if not _one_round_trip() or len(todo) < 2:
+        if not sends_several() or len(todo) < 2:
             for sql, params in todo:
                 cursor.execute(sql, params)
-                results.append((cursor.fetchall() if cursor.description else [], cursor.rowcount))
+                rows = cursor.fetchall() if cursor.description else []
+                results.append((rows, int(cursor.rowcount)))
         else:
             cursor.execute("; ".join(sql for sql, _ in todo), [p for _, ps in todo for p in ps])
             while True:

@@ -3,6 +3,24 @@
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.db import connection
+from django.test.testcases import LiveServerThread
+
+
+class _OneRequestAtATime(WSGIServer):
+    """The live server's thread answers each request itself (it has set the shared connection)."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        self.connections_override = connections_override
+        super().__init__(*args, **kwargs)
+
+
+if connection.vendor == "sqlite":
+    # The live server shares the test's in-memory SQLite connection with its request threads; a
+    # page that loads several images at once then used one sqlite3 connection from two threads
+    # ("bad parameter or other API misuse", seen in full runs). One request at a time on SQLite.
+    LiveServerThread.server_class = _OneRequestAtATime
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
