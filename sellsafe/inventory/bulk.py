@@ -27,7 +27,6 @@ Runs in the caller's transaction (in its own if there is none).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -38,6 +37,7 @@ from django.utils import timezone
 from sellsafe.audit.services import record
 from sellsafe.catalog.models import Variant
 from sellsafe.core import tenancy
+from sellsafe.core.copying import copy_rows, copy_text
 from sellsafe.core.errors import DomainError
 from sellsafe.core.inserts import insert_many
 from sellsafe.inventory import events
@@ -122,45 +122,34 @@ def _create_missing(
     return {}
 
 
-def _copy_fresh(shop: Shop, location: Location, fresh: list[tuple[Variant, int]]) -> dict[Any, Any]:
-    """PostgreSQL: the levels of variants created in this transaction and counted nowhere yet,
-    with their count, by COPY (cheaper than INSERT ... ON CONFLICT for an import's ~100,000).
-    No level of theirs can exist: other transactions cannot see the variants. Should one exist
-    all the same (a caller's mistake), the unique constraint refuses the COPY (IntegrityError)
-    rather than a count being skipped. Returns {variant id: level id}; elsewhere {} (the
-    caller's INSERT ... ON CONFLICT then creates them)."""
-    if connection.vendor != "postgresql" or not fresh:
+def _fresh_ids(fresh: list[tuple[Variant, int]]) -> dict[Any, Any]:
+    """PostgreSQL: {variant id: new level id} for the variants created in this transaction and
+    counted nowhere yet; their levels are written by `_copy_fresh` (COPY: cheaper than INSERT ...
+    ON CONFLICT for an import's ~100,000). Elsewhere {}: the caller's INSERT ... ON CONFLICT
+    creates them."""
+    if connection.vendor != "postgresql":
         return {}
-    created = {variant.pk: uuid4() for variant, _ in fresh}
-    shop_id, location_id = _copy_text(shop.pk), _copy_text(location.pk)
-    _copy(
+    return {variant.pk: uuid4() for variant, _ in fresh}
+
+
+def _copy_fresh(
+    shop: Shop, location: Location, fresh: list[tuple[Variant, int]], ids: dict[Any, Any]
+) -> None:
+    """The fresh variants' levels, with their count, by COPY. No level of theirs can exist:
+    other transactions cannot see the variants. Should one exist all the same (a caller's
+    mistake), the unique constraint refuses the COPY (IntegrityError) rather than a count being
+    skipped."""
+    if not ids:
+        return
+    shop_id, location_id = copy_text(shop.pk), copy_text(location.pk)
+    copy_rows(
         "COPY inventory_stock_level (id, shop_id, variant_id, location_id, on_hand, reserved) "
         "FROM STDIN",
         [
-            f"{created[variant.pk]}\t{shop_id}\t{variant.pk}\t{location_id}\t{count}\t0\n"
+            f"{ids[variant.pk]}\t{shop_id}\t{variant.pk}\t{location_id}\t{count}\t0\n"
             for variant, count in fresh
         ],
     )
-    return created
-
-
-def _copy_text(value: Any) -> str:
-    """One value in COPY's text format: NULL as \\N; backslash, tab, newline and carriage return
-    escaped. (UUIDs and integers, the values written unescaped, contain none of these.)"""
-    if value is None:
-        return "\\N"
-    text = value.isoformat() if isinstance(value, datetime) else str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _copy(sql: str, rows: list[str]) -> None:
-    """COPY ... FROM STDIN of rows already in COPY's text format (PostgreSQL)."""
-    with (
-        connection.cursor() as cursor,
-        connection.wrap_database_errors,
-        cursor.cursor.copy(sql) as copy,
-    ):
-        copy.write("".join(rows))
 
 
 def _set_on_hand(changed: list[tuple[Any, int]]) -> None:
@@ -207,15 +196,15 @@ def _movements(
         )
         # Composed as COPY text: every column but the id, the variant and the three counts is
         # the same on each row (escaped once), and psycopg dumps a row value by value.
-        shop_id = _copy_text(shop.pk)
-        middle = "\t".join(_copy_text(v) for v in (location.pk, MovementReason.COUNTED.value, note))
-        tail = "\t".join(_copy_text(v) for v in (actor.user_id, now))
+        shop_id = copy_text(shop.pk)
+        middle = "\t".join(copy_text(v) for v in (location.pk, MovementReason.COUNTED.value, note))
+        tail = "\t".join(copy_text(v) for v in (actor.user_id, now))
         rows = [
             f"{uuid4()}\t{shop_id}\t{variant.pk}\t{middle}\t{set_to - on_hand}\t0\t{set_to}\t"
             f"{reserved}\t{tail}\n"
             for variant, _, on_hand, reserved, set_to in changed
         ]
-        _copy(sql, rows)
+        copy_rows(sql, rows)
         return
     insert_many(
         [
@@ -403,13 +392,18 @@ def stock_count_bulk(
     counts: list[tuple[Variant, int]],
     note: str = "",
     new_variants: Collection[Any] = (),
+    savepoint: bool = True,
 ) -> int:
     """Record counts (units on hand) for many variants at one location. All or nothing: a count
     below the reserved units refuses the whole call. Returns how many levels changed.
 
     new_variants: ids of variants the caller created in this transaction and has counted nowhere
     yet (a catalog import's new rows): their levels are not looked for (on PostgreSQL they are
-    written by COPY), and their low-stock check skips the lock and the sum."""
+    written by COPY), and their low-stock check skips the lock and the sum.
+
+    savepoint=False: the caller's transaction is all or nothing for it (an import's batch), so
+    no savepoint of its own: its SAVEPOINT and RELEASE would each wait for the COPYs queued by
+    `core.copying.copies_behind()`. An error then marks the caller's transaction for rollback."""
     _require(actor, shop, "inventory.adjust", ("location", str(location.pk)))
     note = str(note).strip()
     if len(note) > NOTE_MAX:
@@ -417,7 +411,7 @@ def stock_count_bulk(
     cleaned = _clean(shop, location, counts)
     if not cleaned:
         return 0
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         # Existing levels are locked first and only the missing ones inserted: an INSERT ... ON
         # CONFLICT per level that exists (most of them, when counting a stocked catalog) costs
         # more than the lock. A new variant has no level yet: straight to the COPY (PostgreSQL).
@@ -430,7 +424,7 @@ def stock_count_bulk(
             else:
                 known.append(pair[0].pk)
         _lock_into(levels, shop, location, known)
-        created = _copy_fresh(shop, location, fresh_pairs)
+        created = _fresh_ids(fresh_pairs)  # their levels: _copy_fresh, below
         created.update(
             _create_missing(
                 shop,
@@ -458,11 +452,11 @@ def stock_count_bulk(
             if set_to != on_hand:
                 changed.append((variant, level_id, on_hand, reserved, set_to))
         if not changed:
+            _copy_fresh(shop, location, fresh_pairs, created)
             return 0
         _set_on_hand(
             [(c[1], c[4]) for c in changed if c[0].pk not in created]  # new rows hold theirs
         )
-        _movements(shop=shop, location=location, actor=actor, note=note, changed=changed)
         lines = [
             {
                 "variant": str(variant.pk),
@@ -492,4 +486,7 @@ def stock_count_bulk(
                     "counts": list(part),
                 },
             )
+        # The COPYs last: inside copies_behind() (an import) they run while the caller goes on.
+        _copy_fresh(shop, location, fresh_pairs, created)
+        _movements(shop=shop, location=location, actor=actor, note=note, changed=changed)
     return len(changed)

@@ -102,3 +102,23 @@ def test_allowed_formatting_survives():
 
 def test_input_is_capped():
     assert len(render("a" * (MAX_LENGTH * 2))) < MAX_LENGTH + 100
+
+
+def test_a_refused_link_keeps_its_text_without_an_empty_target():
+    html = render("[click](javascript:alert(1)) and [ok](https://example.com)")
+    assert "click" in html
+    assert 'href=""' not in html
+    assert "javascript" not in html
+    assert '<a href="https://example.com" rel="nofollow noopener">ok</a>' in html
+
+
+def test_raw_html_is_left_out_and_its_text_escaped_where_kept():
+    html = render('Hi <b onclick="x()">there</b> & <script>alert(1)</script> 1 < 2 "q"')
+    assert "<b" not in html and "<script" not in html and "onclick" not in html
+    assert "there" in html
+    assert "&amp;" in html and "1 &lt; 2" in html
+
+
+def test_the_same_text_renders_the_same_html():
+    text = "**Wool** scarf\n\n* soft\n* warm\n\nMade in [Leeds](https://example.com)."
+    assert render(text).startswith("<p><strong>Wool</strong> scarf</p>")

@@ -11,7 +11,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_init
 
-from sellsafe.catalog.csv_import import _cyclic_gc_paused, import_csv
+from sellsafe.catalog.csv_import import _cyclic_gc_paused, import_csv, writing
 from sellsafe.catalog.csv_import.copying import loaded, new_object
 from sellsafe.catalog.csv_import.reading import Table
 from sellsafe.catalog.csv_import.rows import clean_cell, read_lines
@@ -255,3 +255,37 @@ def test_the_collector_comes_back_after_a_failure_and_only_if_it_was_on():
         assert not gc.isenabled()  # it was off: left off
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("valid_only", [False, True])
+def test_a_write_refused_behind_the_writer_loses_nothing_and_names_the_rows(
+    csv_shop, make_product, monkeypatch, valid_only
+):
+    """After batch 1 a SKU of batch 2 is taken inside the import's own transaction (as a
+    concurrent change would be): batch 2's variants COPY (behind the writer, on PostgreSQL) is
+    refused. All or nothing: nothing at all is written. Valid rows only: batch 1 and 3 are kept,
+    batch 2's rows are reported."""
+    shop, owner, _ = csv_shop
+    monkeypatch.setattr(writing, "BATCH", 2)
+    lines = ["handle,title,sku,price,stock:Warehouse"]
+    lines += [f"p{n},Product {n},SKU-{n},{n}.00,{n}" for n in range(1, 7)]
+
+    def progress(phase, done, total):
+        if phase == "writing" and done == 2:
+            make_product(shop, owner, sku="SKU-3")
+
+    result = import_csv(
+        actor=owner, shop=shop, data=csv_bytes(*lines), valid_only=valid_only, progress=progress
+    )
+    with tenancy.scope(shop):
+        skus = sorted(Variant.objects.values_list("sku", flat=True))
+        movements = StockMovement.objects.count()
+    if not valid_only:
+        assert result.status == "refused"
+        assert "taken by another change" in result.message
+        assert skus == [] and movements == 0
+    else:
+        assert result.status == "done"
+        assert [e["row"] for e in result.errors] == [4, 5]
+        assert skus == ["SKU-1", "SKU-2", "SKU-3", "SKU-5", "SKU-6"]  # SKU-3: the other change's
+        assert movements == 4

@@ -1,10 +1,10 @@
-"""Inserting many new model rows at once: PostgreSQL `COPY ... FROM STDIN` (psycopg), else
+"""Inserting many new model rows at once: PostgreSQL `COPY ... FROM STDIN` (core.copying), else
 `bulk_create`.
 
 `bulk_create` prepares every field of every object through Django's field machinery and builds
 one large INSERT; for the import's ~150,000 new rows that is most of the write's CPU. COPY sends
-the same values (the objects' attributes, JSON fields as JSON text, the auto_now timestamps set
-here as `pre_save` would) in the connection's current transaction; the tables' constraints (SKU
+the same values (the objects' attributes in COPY's text format, JSON fields as JSON text, the
+auto_now timestamps set here as `pre_save` would) in the connection's current transaction; the tables' constraints (SKU
 and handle uniqueness, checks, foreign keys) still apply, and a violation is raised as Django's
 IntegrityError like an INSERT's.
 """
@@ -21,6 +21,7 @@ from django.db import connection, models
 from django.db.models.base import ModelState
 
 from sellsafe.core import tenancy
+from sellsafe.core.copying import copy_rows, copy_text
 from sellsafe.core.inserts import insert_many
 from sellsafe.inventory.bulk import uuid_array
 
@@ -106,22 +107,19 @@ def insert_new(model: type[models.Model], objs: Sequence[models.Model], *, now: 
         return
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(column) for column, _, _, _ in fields)
-    json_at = [index for index, field in enumerate(fields) if field[2]]
-    attnames = [attname for _, attname, _, _ in fields]
     dumps = json.dumps
-    sql = f"COPY {table} ({names}) FROM STDIN"
-    with (
-        connection.cursor() as cursor,
-        connection.wrap_database_errors,
-        cursor.cursor.copy(sql) as copy,
-    ):
-        write = copy.write_row
-        for obj in objs:
-            row: list[Any] = [getattr(obj, name) for name in attnames]
-            for index in json_at:
-                value = row[index]
-                row[index] = None if value is None else dumps(value)
-            write(row)
+    rows: list[str] = []
+    for obj in objs:
+        values = obj.__dict__
+        cells = [
+            copy_text(None if (value := values[attname]) is None else dumps(value))
+            if is_json
+            else copy_text(values[attname])
+            for _, attname, is_json, _ in fields
+        ]
+        rows.append("\t".join(cells) + "\n")
+    # Behind the caller inside copies_behind() (the import's writer), else at once.
+    copy_rows(f"COPY {table} ({names}) FROM STDIN", rows)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias

@@ -2,14 +2,16 @@
 through the inventory's bulk count (one call per location per batch), every price change audited
 with its before/after in a few `product.bulk_price_changed` events per batch, the products' price
 range refreshed per batch, and one `catalog.imported` event per import with the counts and the
-file's SHA-256."""
+file's SHA-256.
+
+On PostgreSQL the batches' COPYs run behind the writer (`core.copying.copies_behind`): the
+database writes batch n while Python builds batch n+1."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from multiprocessing import get_context
 from typing import Any
 from uuid import uuid4
 
@@ -25,6 +27,7 @@ from sellsafe.catalog.models import Product, Variant
 from sellsafe.catalog.services.bulk import REAUTH_DROP, REAUTH_PRODUCTS
 from sellsafe.catalog.services.common import AUDIT_LIST_MAX, price_change
 from sellsafe.catalog.services.price_range import refresh_price_range
+from sellsafe.core.copying import copies_behind
 from sellsafe.core.errors import DomainError
 from sellsafe.inventory.bulk import stock_count_bulk
 from sellsafe.inventory.models import Location
@@ -35,8 +38,6 @@ LABELS: dict[str, str] = {CATALOG_IMPORTED: "Catalog imported from CSV"}
 BATCH = 500
 STOCK_NOTE = "CSV import"
 PRICE_LINES_PER_EVENT = 500
-# From this many products on, descriptions are rendered in a helper process (see _pool).
-PROCESS_RENDER_MIN = 2000
 _ANALYZE = (
     "ANALYZE catalog_product (id, shop_id), "
     "catalog_variant (id, shop_id, product_id, low_stock_alerted), "
@@ -332,6 +333,7 @@ class _Writer:
                 counts=counts,
                 note=STOCK_NOTE,
                 new_variants=new,
+                savepoint=False,  # the batch's transaction is all or nothing for it
             )
             new = new - {variant.pk for variant, _ in counts}  # counted: no longer stockless
 
@@ -347,37 +349,28 @@ def _to_render(batch: list[PlannedProduct]) -> list[str]:
     return list(out)
 
 
-def _pool(products: list[PlannedProduct]) -> Executor:
-    """Where descriptions are rendered ahead: Markdown is pure Python, so a thread only runs
-    while the writer waits for the database (the GIL); a large import renders in a helper
-    process instead (spawned: the child imports only the renderer), in parallel with the writes.
-    Falls back to a thread where a process cannot be started."""
-    if len(products) >= PROCESS_RENDER_MIN:
-        try:
-            return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-        except (OSError, ValueError, RuntimeError):
-            pass
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-render")
+def _rendered(texts: list[str]) -> dict[str, str]:
+    return {text: render(text) for text in texts}
 
 
 class _Prefetch:
-    """Render batch n+1's descriptions while batch n is written."""
+    """Render batch n+1's descriptions while batch n is written, on a helper thread: the
+    renderer (cmark) and the sanitiser (nh3) are native code that releases the GIL."""
 
     def __init__(self, products: list[PlannedProduct]) -> None:
         self.products = products
-        self.pool = _pool(products)
-        self.next: tuple[list[str], Iterator[str]] | None = None
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-render")
+        self.next: Future[dict[str, str]] | None = None
         self.submit(0)
 
     def submit(self, start: int) -> None:
         texts = _to_render(self.products[start : start + BATCH])
-        chunk = max(1, len(texts) // 4)
-        self.next = (texts, self.pool.map(render, texts, chunksize=chunk)) if texts else None
+        self.next = self.pool.submit(_rendered, texts) if texts else None
 
     def take(self, writer: _Writer, start: int) -> None:
         current, self.next = self.next, None
         self.submit(start + BATCH)
-        writer.rendered = dict(zip(current[0], current[1], strict=True)) if current else {}
+        writer.rendered = current.result() if current else {}
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -418,7 +411,7 @@ def apply_plan(
     prefetch = _Prefetch(products)
     try:
         if all_or_nothing:
-            with transaction.atomic():
+            with transaction.atomic(), copies_behind():
                 for start in range(0, total, BATCH):
                     prefetch.take(writer, start)
                     writer.batch(products[start : start + BATCH])
@@ -447,7 +440,7 @@ def _valid_only(
         batch = products[start : start + BATCH]
         saved = (writer.counts.as_dict(), len(writer.product_ids))
         try:
-            with transaction.atomic():
+            with transaction.atomic(), copies_behind():
                 writer.batch(batch)
         except (DatabaseError, DomainError) as error:
             writer.counts = Counts(**saved[0])
