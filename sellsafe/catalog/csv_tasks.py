@@ -9,15 +9,18 @@ job id is simply not found. The uploaded file is kept in default storage under a
 
 from __future__ import annotations
 
+import logging
 import secrets
+import threading
 import time
 import uuid
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.db import DatabaseCache
 from django.core.files.base import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -27,6 +30,7 @@ from sellsafe.core import tenancy
 from sellsafe.core.errors import DomainError
 from sellsafe.shops.models import Membership, Shop
 
+logger = logging.getLogger(__name__)
 PROGRESS_TTL = 24 * 3600
 _UPDATE_EVERY = 0.5  # seconds between progress writes
 QUEUED, RUNNING, FINISHED = "queued", "running", "finished"
@@ -54,7 +58,13 @@ def job_progress(*, shop: Shop, job_id: Any) -> dict[str, Any] | None:
     if key is None:
         return None
     found = cache.get(_key(shop.pk, key))
-    return found if isinstance(found, dict) else None
+    if not isinstance(found, dict):
+        return None
+    if found.get("status") == RUNNING:  # the writing phase's progress if newer (_update_elsewhere)
+        saving = cache.get(_saving_key(shop.pk, key))
+        if isinstance(saving, dict) and saving.get("step", 0) > found.get("step", 0):
+            return {**found, **saving}
+    return found
 
 
 def _update(shop_id: Any, job_id: str, **values: Any) -> None:
@@ -107,15 +117,55 @@ def import_start(
     return job_id
 
 
+def _seen_at_once() -> bool:
+    """Whether a progress write made now is visible to the page polling it. Not with the
+    database cache inside the import's transaction (all or nothing: the whole writing phase): the
+    row would wait for COMMIT."""
+    return not (
+        connection.in_atomic_block and isinstance(caches[DEFAULT_CACHE_ALIAS], DatabaseCache)
+    )
+
+
+def _saving_key(shop_id: Any, job_id: str) -> str:
+    return f"{_key(shop_id, job_id)}:saving"
+
+
+def _update_elsewhere(shop_id: Any, job_id: str, **values: Any) -> None:
+    """The writing phase's progress under its own key (`job_progress` lays it over the job's
+    record), on a helper thread's own database connection, committed at once (PostgreSQL). Its
+    own key: no row the import's transaction holds. A lock wait is cut short all the same (a
+    caller's transaction around the whole task, the cache's culling): that update is dropped,
+    never waited for. SQLite cannot: the import's transaction holds its one writer lock; there
+    the bar shows the writing phase when it ends."""
+    if connection.vendor != "postgresql":
+        return
+
+    def write() -> None:
+        try:
+            with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+                cursor.execute("SET lock_timeout = '500ms'")
+            cache.set(_saving_key(shop_id, job_id), values, PROGRESS_TTL)
+        except DatabaseError:
+            logger.info("import progress not written (lock wait)")
+        finally:
+            connections.close_all()  # this thread's connection
+
+    helper = threading.Thread(target=write, name="csv-progress")
+    helper.start()
+    helper.join()
+
+
 def _reporter(shop_id: Any, job_id: str) -> Any:
-    last = [0.0]
+    last = [0.0, 0]  # when last written, how many written
 
     def report(phase: str, done: int, total: int) -> None:
         now = time.monotonic()
         if now - last[0] < _UPDATE_EVERY and done < total:
             return
         last[0] = now
-        _update(shop_id, job_id, status=RUNNING, phase=phase, done=done, total=total)
+        last[1] += 1  # which of the two records is newer (see job_progress)
+        write = _update if _seen_at_once() else _update_elsewhere
+        write(shop_id, job_id, status=RUNNING, phase=phase, done=done, total=total, step=last[1])
 
     return report
 
