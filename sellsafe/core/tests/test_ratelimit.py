@@ -118,6 +118,7 @@ def test_redis_counts_without_touching_the_database(redis_cache):
     assert queries.captured_queries == []
     keys = list(client.scan_iter(f"{prefix}:*"))
     assert len(keys) == 2
-    assert all(b"ada" not in key and b"example" not in key for key in keys)
+    # Not b"ada": three hex letters, which a key's digest holds now and then (a flaky check).
+    assert all(b"ada@" not in key and b"example" not in key for key in keys)
     assert all(0 < client.ttl(key) <= HOUR + 60 for key in keys)
     assert not RateCounter.objects.exists()
