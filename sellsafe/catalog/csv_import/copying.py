@@ -4,9 +4,9 @@
 `bulk_create` prepares every field of every object through Django's field machinery and builds
 one large INSERT; for the import's ~150,000 new rows that is most of the write's CPU. COPY sends
 the same values (the objects' attributes in COPY's text format, JSON fields as JSON text, the
-auto_now timestamps set here as `pre_save` would) in the connection's current transaction; the tables' constraints (SKU
-and handle uniqueness, checks, foreign keys) still apply, and a violation is raised as Django's
-IntegrityError like an INSERT's.
+auto_now timestamps set here as `pre_save` would) in the connection's current transaction; the
+tables' constraints (SKU and handle uniqueness, checks, foreign keys) still apply, and a
+violation is raised as Django's IntegrityError like an INSERT's.
 """
 
 from __future__ import annotations
@@ -111,12 +111,10 @@ def insert_new(model: type[models.Model], objs: Sequence[models.Model], *, now: 
     rows: list[str] = []
     for obj in objs:
         values = obj.__dict__
-        cells = [
-            copy_text(None if (value := values[attname]) is None else dumps(value))
-            if is_json
-            else copy_text(values[attname])
-            for _, attname, is_json, _ in fields
-        ]
+        cells = []
+        for _, attname, is_json, _ in fields:
+            value = values[attname]
+            cells.append(copy_text(dumps(value) if is_json and value is not None else value))
         rows.append("\t".join(cells) + "\n")
     # Behind the caller inside copies_behind() (the import's writer), else at once.
     copy_rows(f"COPY {table} ({names}) FROM STDIN", rows)
