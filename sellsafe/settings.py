@@ -187,6 +187,12 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # The hot paths' statements (core.statements) are prepared after 5 runs on a connection;
+        # off for a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+            5 if env_bool("SELLSAFE_DB_PREPARED_STATEMENTS", True) else None
+        )
 else:
     DATABASES = {
         "default": {
@@ -341,10 +347,13 @@ if HTTPS:
         ("HTTP_X_FORWARDED_PROTO", "https") if ALLAUTH_TRUSTED_PROXY_COUNT else None
     )
     SELLSAFE_DEVICE_COOKIE = "__Host-sellsafe_device"
+    # The storefront's per-shop cookie (storefront.state) has a path, which __Host- forbids.
+    SELLSAFE_STORE_COOKIE = "__Secure-sellsafe_store"
 else:
     SESSION_COOKIE_NAME = "sellsafe_session"
     CSRF_COOKIE_NAME = "sellsafe_csrf"
     SELLSAFE_DEVICE_COOKIE = "sellsafe_device"
+    SELLSAFE_STORE_COOKIE = "sellsafe_store"
 CSRF_TRUSTED_ORIGINS = env_list("SELLSAFE_CSRF_TRUSTED_ORIGINS")
 
 # --- Security headers -----------------------------------------------------------------------------------

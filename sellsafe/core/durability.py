@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sellsafe.core.inserts import sends_several
+from sellsafe.core.statements import sends_several
 
 NO_FLUSH = "SET LOCAL synchronous_commit TO off; "
 

@@ -9,6 +9,7 @@ The same rows `bulk_create` would write (each field's `pre_save` and `get_db_pre
 defaults, `auto_now_add` and encrypted fields behave the same), without the query compiler: the
 statement's text is built once per model and row count and reused, which saves about half of an
 ORM insert's CPU. No signals, no RETURNING: every model written here has a client-side primary key.
+`core.statements` sends them (on PostgreSQL bound, prepared, and several in one statement).
 
 Tenancy fails closed as `ShopOwned.save` does: a shop-owned row must belong to the active scope.
 """
@@ -25,8 +26,8 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from sellsafe.core import tenancy
+from sellsafe.core.statements import Statement, run_counted
 
-Statement = tuple[str, Sequence[Any]]
 # Rows waiting to ride along with the next round trip (see ride_along), or None outside one.
 _riders: ContextVar[list[Statement] | None] = ContextVar("sellsafe_inserts_riders", default=None)
 
@@ -170,17 +171,10 @@ def cache_statements_up_to(params: int = STATEMENT_CACHE_PARAMS) -> None:
     _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, params)
 
 
-def sends_several(db: Any = connection) -> bool:
-    """Whether `db` takes several statements in one query: PostgreSQL with psycopg's
-    client-side binding (the default); with server-side binding each needs its own."""
-    options = db.settings_dict.get("OPTIONS", {})
-    return db.vendor == "postgresql" and options.get("server_side_binding") is not True
-
-
 def run_statements(statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
-    """Run these statements in order and return each one's rows (empty for a statement that
-    returns none). On PostgreSQL they go in one round trip: the first error aborts the rest and
-    raises, as separate statements would; elsewhere one by one."""
+    """Run these statements in order, after any rows waiting in `ride_along`, and return each
+    one's rows (empty for a statement that returns none). On PostgreSQL they go in one round
+    trip: the first error aborts the rest and raises, as separate statements would."""
     return [rows for rows, _ in _run(statements)]
 
 
@@ -190,22 +184,7 @@ def _run(statements: Sequence[Statement]) -> list[tuple[list[tuple[Any, ...]], i
     waiting = list(riders) if riders else []
     if riders:
         riders.clear()
-    todo = [*waiting, *statements]
-    results: list[tuple[list[tuple[Any, ...]], int]] = []
-    with connection.cursor() as cursor:
-        if not sends_several() or len(todo) < 2:
-            for sql, params in todo:
-                cursor.execute(sql, params)
-                rows = cursor.fetchall() if cursor.description else []
-                results.append((rows, int(cursor.rowcount)))
-        else:
-            cursor.execute("; ".join(sql for sql, _ in todo), [p for _, ps in todo for p in ps])
-            while True:
-                rows = cursor.fetchall() if cursor.description else []
-                results.append((rows, int(cursor.rowcount)))
-                if not cursor.nextset():
-                    break
-    return results[len(waiting) :]
+    return run_counted([*waiting, *statements])[len(waiting) :]
 
 
 def insert_groups(

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connection, models
 
 from sellsafe.core import tenancy
+from sellsafe.core.statements import run_counted
 
 Converters = list[tuple[int, list[Any], Any]]
 
@@ -61,12 +62,10 @@ def row_by(model: type[models.Model], column: str, value: Any) -> Any:
         params.append(
             model._meta.get_field("shop").target_field.get_db_prep_value(shop.pk, connection)
         )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+    [(rows, _)] = run_counted([(sql, params)])
+    if not rows:
         return None
-    values = list(row)
+    values = list(rows[0])
     for position, found, col in converters:
         for converter in found:
             values[position] = converter(values[position], col, connection)

@@ -18,6 +18,7 @@ from django.db import DatabaseError, connections, router
 from django.utils import timezone
 
 from sellsafe.core.durability import execute_unflushed
+from sellsafe.core.statements import run_counted
 
 _LOAD = "SELECT session_data FROM django_session WHERE session_key = %s AND expire_date > %s"
 _SAVE = "UPDATE django_session SET session_data = %s, expire_date = %s WHERE session_key = %s"
@@ -34,13 +35,11 @@ class SessionStore(db.SessionStore):
             return {}
         connection = self._connection(write=False)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
-            cursor.execute(_LOAD, [key, now])
-            row = cursor.fetchone()
-        if row is None:  # unknown or expired: a new session, as in Django
+        [(rows, _)] = run_counted([(_LOAD, [key, now])], connection)
+        if not rows:  # unknown or expired: a new session, as in Django
             self._session_key = None
             return {}
-        return self.decode(row[0])
+        return self.decode(rows[0][0])
 
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None or must_create:

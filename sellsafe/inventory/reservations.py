@@ -24,6 +24,7 @@ from sellsafe.catalog.models import Variant
 from sellsafe.core import tenancy
 from sellsafe.core.errors import DomainError
 from sellsafe.core.inserts import insert_rows
+from sellsafe.core.statements import run_counted
 from sellsafe.inventory.models import MovementReason, StockLevel, StockMovement
 from sellsafe.inventory.services import (
     NOTE_MAX,
@@ -71,27 +72,26 @@ def _db(value: Any) -> Any:
     return Variant._meta.pk.get_db_prep_value(value, connection)
 
 
-def _row(cursor: Any) -> tuple[uuid.UUID, int, int, str] | None:
-    row = cursor.fetchone()
-    if row is None:
+def _reserved(sql: str, params: list[Any]) -> tuple[uuid.UUID, int, int, str] | None:
+    """(location, on hand, reserved, location name) of the level the statement reserved at."""
+    rows = run_counted([(sql, params)])[0][0]
+    if not rows:
         return None
+    row = rows[0]
     return uuid.UUID(str(row[0])), int(row[1]), int(row[2]), str(row[3] or "")
 
 
 def _reserve_one(shop: Shop, variant: Variant, quantity: int) -> tuple[uuid.UUID, int, int, str]:
     shop_id, variant_id = _db(shop.pk), _db(variant.pk)
-    with connection.cursor() as cursor:
-        cursor.execute(_PICK_AND_RESERVE, [quantity, shop_id, variant_id, True, quantity, quantity])
-        got = _row(cursor)
+    got = _reserved(_PICK_AND_RESERVE, [quantity, shop_id, variant_id, True, quantity, quantity])
+    if got is not None:
+        return got
+    # The level we picked was taken by a concurrent checkout since our snapshot (or none had
+    # enough): try each active location again, in the same order, on fresh reads.
+    for location_id in _active_levels(variant):
+        got = _reserved(_RESERVE_AT, [quantity, shop_id, variant_id, _db(location_id), quantity])
         if got is not None:
             return got
-        # The level we picked was taken by a concurrent checkout since our snapshot (or none had
-        # enough): try each active location again, in the same order, on fresh reads.
-        for location_id in _active_levels(variant):
-            cursor.execute(_RESERVE_AT, [quantity, shop_id, variant_id, _db(location_id), quantity])
-            got = _row(cursor)
-            if got is not None:
-                return got
     best = max(
         (
             on_hand - reserved

@@ -1,6 +1,7 @@
 """Public storefront pages: the shop comes from the slug in the address, then its scope opens.
 
-No sign-in: anyone may look. Unknown slugs are a plain 404. Everything the view reads, and the
+No sign-in: anyone may look. What the storefront remembers of a buyer (the cart) is in a signed
+cookie per shop (storefront.state), loaded before the view and sent back after it. Unknown slugs are a plain 404. Everything the view reads, and the
 template it renders, happens inside the shop's scope, so no other shop's rows can appear. Dates
 are shown in the shop's time zone (the buyer's order page says which).
 """
@@ -19,6 +20,7 @@ from sellsafe.core.lookups import row_by
 from sellsafe.orders import links
 from sellsafe.orders.models import Order
 from sellsafe.shops.models import Shop
+from sellsafe.storefront import state
 
 View = Callable[..., HttpResponseBase]
 NOT_FOUND = "Not found."
@@ -34,8 +36,11 @@ def storefront_view(view: View) -> View:
         if shop is None:
             raise Http404(NOT_FOUND)
         request.shop = shop  # type: ignore[attr-defined]
+        request.buyer = buyer = state.load(request, shop.pk)  # type: ignore[attr-defined]
         with tenancy.scope(shop), zones.local_time(shop.timezone):
-            return view(request, shop, *args, **kwargs)
+            response = view(request, shop, *args, **kwargs)
+        state.save(request, response, buyer, shop.slug)
+        return response
 
     return wrapper
 

@@ -1,4 +1,5 @@
-"""The cart, kept in the session per shop: variant id -> quantity, bounded in size.
+"""The cart, kept in the buyer's state at the shop (storefront.state): variant id -> quantity,
+bounded in size.
 
 What the session holds is only a wish list: prices, availability and even whether the variant
 still exists are read again from the shop's catalog on every page and at checkout.
@@ -13,16 +14,17 @@ from typing import Any
 from django.http import HttpRequest
 
 from sellsafe.orders.services.placing import MAX_LINES, MAX_QUANTITY, CartLine
+from sellsafe.storefront import state
 
 KEYS_KEPT = 5
 
 
-def _session_key(shop_id: Any) -> str:
-    return f"storefront:cart:{shop_id}"
+CART = "cart"
+KEYS = "checkout-keys"
 
 
 def read(request: HttpRequest, shop_id: Any) -> dict[str, int]:
-    raw = request.session.get(_session_key(shop_id), {})
+    raw = state.of(request).get(CART, {})
     if not isinstance(raw, dict):
         return {}
     cart: dict[str, int] = {}
@@ -33,7 +35,7 @@ def read(request: HttpRequest, shop_id: Any) -> dict[str, int]:
 
 
 def write(request: HttpRequest, shop_id: Any, cart: dict[str, int]) -> None:
-    request.session[_session_key(shop_id)] = cart
+    state.of(request)[CART] = cart
 
 
 def parse_variant_id(value: Any) -> str | None:
@@ -61,19 +63,15 @@ def lines(cart: dict[str, int]) -> list[CartLine]:
 # --- The checkout's idempotency key --------------------------------------------------------------
 
 
-def _keys_key(shop_id: Any) -> str:
-    return f"storefront:checkout-keys:{shop_id}"
-
-
 def issue_key(request: HttpRequest, shop_id: Any) -> str:
-    """A fresh key for a checkout form, remembered in this session (the last few)."""
+    """A fresh key for a checkout form, remembered in the buyer's state (the last few)."""
     key = secrets.token_urlsafe(24)
-    keys = [k for k in request.session.get(_keys_key(shop_id), []) if isinstance(k, str)]
-    request.session[_keys_key(shop_id)] = [*keys, key][-KEYS_KEPT:]
+    keys = [k for k in state.of(request).get(KEYS, []) if isinstance(k, str)]
+    state.of(request)[KEYS] = [*keys, key][-KEYS_KEPT:]
     return key
 
 
 def key_issued(request: HttpRequest, shop_id: Any, key: Any) -> bool:
-    """Only keys this session was given count: a key copied from elsewhere finds no order."""
-    keys = request.session.get(_keys_key(shop_id), [])
+    """Only keys this buyer was given count: a key copied from elsewhere finds no order."""
+    keys = state.of(request).get(KEYS, [])
     return isinstance(key, str) and isinstance(keys, list) and key in keys

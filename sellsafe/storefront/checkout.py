@@ -1,7 +1,7 @@
 """Checkout: the buyer's details, delivery and payment, then `order_place`.
 
 Before anything is placed: the honeypot must be empty, the form's idempotency key must be one this
-session was given, and the client address and email must be within their rate limits. Refusals
+buyer was given (storefront.state), and the client address and email must be within their rate limits. Refusals
 keep what the buyer typed and say what to fix; nothing personal is logged.
 """
 
@@ -21,7 +21,7 @@ from sellsafe.orders import links
 from sellsafe.orders.services.placing import Buyer, order_place, payment_methods_for
 from sellsafe.shops.models import Shop
 from sellsafe.storefront import cart as carts
-from sellsafe.storefront import limits
+from sellsafe.storefront import limits, state
 from sellsafe.storefront.access import private, storefront_view
 from sellsafe.storefront.views import cart_rows
 
@@ -42,7 +42,7 @@ FIELDS = (
 )
 HONEYPOT = "website"
 SHOWN_MAX = 1000  # what we echo back into the form at most
-JUST_PLACED = "storefront:just-placed"
+JUST_PLACED = "just-placed"
 METHOD_LABELS = {
     "cod": "Cash on delivery",
     "bank_transfer": "Bank transfer",
@@ -150,7 +150,7 @@ def _submit(request: HttpRequest, shop: Shop, cart: dict[str, int]) -> HttpRespo
     except DomainError as error:
         return _refuse(request, shop, error.message, field=error.field)
     carts.write(request, shop.pk, {})
-    request.session[JUST_PLACED] = str(result.order.pk)
+    state.of(request)[JUST_PLACED] = str(result.order.pk)
     # links.order_url would read the shop's slug again; this request already has the shop.
     token = links.order_token(result.order)
     return HttpResponseRedirect(

@@ -13,7 +13,7 @@ from sellsafe.orders import pii
 from sellsafe.orders.models import Order, OrderStatus, PaymentMethod, Shipment
 from sellsafe.orders.services import buyer_cancel
 from sellsafe.shops.models import Shop
-from sellsafe.storefront import limits
+from sellsafe.storefront import limits, state
 from sellsafe.storefront.access import order_from_link, private, storefront_view
 from sellsafe.storefront.checkout import JUST_PLACED, METHOD_LABELS
 
@@ -31,9 +31,9 @@ def _page(
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    just_placed = request.session.get(JUST_PLACED) == str(found.pk)
+    just_placed = state.of(request).get(JUST_PLACED) == str(found.pk)
     if just_placed:
-        request.session.pop(JUST_PLACED)
+        state.of(request).pop(JUST_PLACED)
     address = pii.address_loads(found.shipping_address)
     pending = found.status == OrderStatus.PENDING_PAYMENT
     response = render(

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 from sellsafe.catalog.models import Variant
 from sellsafe.shops.models import Shop
 from sellsafe.storefront import cart as carts
-from sellsafe.storefront import showcase
+from sellsafe.storefront import showcase, state
 from sellsafe.storefront.access import NOT_FOUND, private, storefront_view
 
 PAGE_SIZE = 24
+CART_ERROR = "cart-error"
 
 
 @require_GET
@@ -116,7 +117,7 @@ def cart_page(request: HttpRequest, shop: Shop) -> HttpResponse:
             "shipping": shop.shipping_flat_minor,
             "total": subtotal + shop.shipping_flat_minor,
             "cart_count": sum(row.quantity for row in rows),
-            "error": request.session.pop("storefront:cart-error", ""),
+            "error": state.of(request).pop(CART_ERROR, ""),
         },
     )
     return private(response)
@@ -124,7 +125,7 @@ def cart_page(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 def _back_to_cart(request: HttpRequest, shop: Shop, error: str = "") -> HttpResponse:
     if error:
-        request.session["storefront:cart-error"] = error
+        state.of(request)[CART_ERROR] = error
     return HttpResponseRedirect(reverse("storefront:cart", kwargs={"shop_slug": shop.slug}))
 
 

@@ -121,18 +121,21 @@ def test_statements_return_their_rows_in_one_round_trip_on_postgresql(make_shop)
 
 def test_long_statements_are_parsed_once(make_shop):
     """psycopg (installed everywhere) caches the parse of a ~110-parameter statement: the setting
-    is applied at start-up, and on PostgreSQL a second run of the same text hits the cache."""
+    is applied at start-up, and on PostgreSQL a second run of the same text hits the cache, bound
+    (one statement) and quoted in (several that cannot be one) alike."""
     from psycopg import _queries
 
     from sellsafe.core.inserts import STATEMENT_CACHE_PARAMS
 
     assert _queries.MAX_CACHED_STATEMENT_PARAMS >= STATEMENT_CACHE_PARAMS
-    sql = "SELECT " + ", ".join(["%s"] * 120)
-    run_statements([(sql, list(range(120)))])
-    before = _queries._query2pg_client.cache_info().hits
-    assert run_statements([(sql, list(range(120)))]) == [[tuple(range(120))]]
     expected = 1 if connection.vendor == "postgresql" else 0  # SQLite binds without psycopg
-    assert _queries._query2pg_client.cache_info().hits == before + expected
+    one = [("SELECT " + ", ".join(["%s"] * 120), list(range(120)))]
+    two = [("SELECT " + ", ".join(["%s"] * 60), list(range(60)))] * 2
+    for statements, cache in ((one, _queries._query2pg), (two, _queries._query2pg_client)):
+        run_statements(statements)
+        before = cache.cache_info().hits
+        assert run_statements(statements) == [[tuple(p)] for _, p in statements]
+        assert cache.cache_info().hits == before + expected
 
 
 def test_prepared_rows_take_a_late_value_encrypted_like_the_rest(make_shop):

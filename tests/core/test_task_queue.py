@@ -45,3 +45,22 @@ def test_the_worker_runs_it(settings, transactional_db):
     call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*")
     row.refresh_from_db()
     assert (row.status, row.return_value) == ("SUCCESSFUL", "hello")
+
+
+@pytest.mark.parametrize("backend", [LIBRARY, OURS])
+def test_enqueuing_announces_the_result_it_returns(settings, backend):
+    from django.tasks.signals import task_enqueued
+
+    announced = []
+
+    def heard(sender, task_result, **_):
+        announced.append(task_result)
+
+    settings.TASKS = {"default": {"BACKEND": backend}}
+    task_enqueued.connect(heard)
+    try:
+        queued = _noted.enqueue(note="hello")
+    finally:
+        task_enqueued.disconnect(heard)
+    assert [r.id for r in announced] == [queued.id]
+    assert announced[0].task.func is _noted.func and announced[0].args == queued.args

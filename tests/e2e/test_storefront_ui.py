@@ -74,6 +74,11 @@ def test_a_buyer_orders_and_the_seller_sees_it_masked(browser, live_server, shop
     page.wait_for_url(re.compile(r"/store/dana-ceramics/orders/[^/]+/$"))
     assert "Order #" in page.locator("body").inner_text()
     page.screenshot(path=SCREENSHOTS / "storefront-order.png", full_page=True)
+    # The buyer was remembered by the shop's own cookie (storefront.state), not a session.
+    kept = {c["name"]: c for c in context.cookies()}
+    assert "sellsafe_session" not in kept
+    assert kept["sellsafe_store"]["path"] == f"/store/{shop.slug}/"
+    assert kept["sellsafe_store"]["httpOnly"] and kept["sellsafe_store"]["sameSite"] == "Lax"
 
     with tenancy.scope(shop):
         order = Order.objects.get()

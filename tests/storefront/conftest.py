@@ -74,6 +74,17 @@ def url(store, name, **kwargs):
     return reverse(f"storefront:{name}", kwargs={"shop_slug": store.shop.slug, **kwargs})
 
 
+def buyer_state(client, store):
+    """What the storefront keeps in this client's signed cookie for the store (storefront.state)."""
+    from django.conf import settings
+
+    from sellsafe.storefront.state import BuyerState
+
+    cookie = client.cookies.get(settings.SELLSAFE_STORE_COOKIE)
+    state = BuyerState(store.shop.pk, cookie.value if cookie else None)
+    return state._data
+
+
 def add_to_cart(client, store, variant=None, quantity="1"):
     variant = variant or store.variant
     return client.post(

@@ -14,14 +14,14 @@ from tests.storefront.conftest import BUYER, add_to_cart, checkout_key, url
 
 pytestmark = pytest.mark.django_db
 
-# A guard, not the goal. 18 here on SQLite (savepoints of the test's transaction included), 12 on
-# PostgreSQL with Redis, 13 with the database cache: session, shop, one rate-limit upsert,
-# variants, one stock UPDATE per line, customer (with the database task queue, the email's task
-# row rides along in that round trip; the test settings queue it after COMMIT), the order number
-# with the audit chain's head (one round trip on PostgreSQL), movements + order + lines + audit
-# event + chain head (one round trip on PostgreSQL), session save (one UPDATE).
-# Was 72 (with the database cache) before the checkout was made lean, then 25, then 20.
-MAX_STATEMENTS = 18
+# A guard, not the goal. 14 here on SQLite (savepoints of the test's transaction included), 8 on
+# PostgreSQL with Redis, 9 with the database cache: shop, one rate-limit upsert, variants, one
+# stock UPDATE per line, customer (with the database task queue, the email's task row rides along
+# in that statement; the test settings queue it after COMMIT), the order number with the audit
+# chain's head (one round trip on PostgreSQL), movements + order + lines + audit event + chain head
+# (one statement on PostgreSQL). No session: the cart is in the buyer's cookie (storefront.state).
+# Was 72 (with the database cache) before the checkout was made lean, then 25, 20 and 18.
+MAX_STATEMENTS = 14
 
 
 def test_one_audit_event_lists_the_reserved_units(client, store):

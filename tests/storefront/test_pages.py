@@ -6,7 +6,7 @@ from django.test import Client
 
 from sellsafe.core import tenancy
 from sellsafe.inventory.services import stock_adjust
-from tests.storefront.conftest import add_product, add_to_cart, make_store, url
+from tests.storefront.conftest import add_product, add_to_cart, buyer_state, make_store, url
 
 pytestmark = pytest.mark.django_db
 
@@ -85,16 +85,16 @@ def test_cart_add_update_remove(client, store):
 @pytest.mark.parametrize("quantity", ["0", "-1", "1000000000", "abc", "", "1.5"])
 def test_cart_refuses_bad_quantities(client, store, quantity):
     add_to_cart(client, store, quantity=quantity)
-    assert client.session.get(f"storefront:cart:{store.shop.pk}", {}) == {}
+    assert buyer_state(client, store).get("cart", {}) == {}
 
 
 def test_cart_is_bounded(client, store, settings):
     from sellsafe.storefront import cart
+    from sellsafe.storefront.state import BuyerState
 
-    session = client.session
-    session[f"storefront:cart:{store.shop.pk}"] = {f"id-{i}": 1 for i in range(500)}
-    session.save()
-    request = type("R", (), {"session": client.session})()
+    state = BuyerState(store.shop.pk, None)
+    state["cart"] = {f"id-{i}": 1 for i in range(500)}
+    request = type("R", (), {"buyer": state})()
     assert len(cart.read(request, store.shop.pk)) == cart.MAX_LINES
 
 

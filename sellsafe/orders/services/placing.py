@@ -34,6 +34,7 @@ from sellsafe.catalog.models import Product, ProductStatus, Variant
 from sellsafe.core import tenancy
 from sellsafe.core.errors import DomainError
 from sellsafe.core.inserts import PreparedRows, ride_along, run_statements
+from sellsafe.core.statements import run_counted
 from sellsafe.customers.services.records import Purchase, customer_record_purchase
 from sellsafe.inventory.reservations import (
     Reservation,
@@ -183,24 +184,21 @@ def _variants(shop: Shop, wanted: list[tuple[uuid.UUID, int]]) -> dict[uuid.UUID
     ids = [pk.get_db_prep_value(variant_id, connection) for variant_id, _ in wanted]
     options = Variant._meta.get_field("option_values")
     found: dict[uuid.UUID, Variant] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _VARIANTS.format(", ".join(["%s"] * len(ids))),
-            [shop_id, shop_id, ProductStatus.ACTIVE, *ids],
+    sql = _VARIANTS.format(", ".join(["%s"] * len(ids)))
+    [(rows, _)] = run_counted([(sql, [shop_id, shop_id, ProductStatus.ACTIVE, *ids])])
+    for variant_id, product_id, sku, price, option_values, threshold, title in rows:
+        variant = Variant(
+            id=_uuid(variant_id),
+            shop_id=shop.pk,
+            sku=sku,
+            price_minor=int(price),
+            option_values=options.from_db_value(option_values, None, connection),  # type: ignore[arg-type]
+            low_stock_threshold=threshold,
         )
-        for variant_id, product_id, sku, price, option_values, threshold, title in cursor:
-            variant = Variant(
-                id=_uuid(variant_id),
-                shop_id=shop.pk,
-                sku=sku,
-                price_minor=int(price),
-                option_values=options.from_db_value(option_values, None, connection),  # type: ignore[arg-type]
-                low_stock_threshold=threshold,
-            )
-            variant.product = Product(id=_uuid(product_id), shop_id=shop.pk, title=title)
-            for row in (variant, variant.product):  # loaded, as if through the ORM
-                row._state.adding, row._state.db = False, connection.alias
-            found[variant.pk] = variant
+        variant.product = Product(id=_uuid(product_id), shop_id=shop.pk, title=title)
+        for row in (variant, variant.product):  # loaded, as if through the ORM
+            row._state.adding, row._state.db = False, connection.alias
+        found[variant.pk] = variant
     if len(found) != len(wanted):
         raise DomainError(
             "An item in your cart is no longer available. Please remove it and try again.",
