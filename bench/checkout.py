@@ -1,6 +1,6 @@
 """Checkout throughput through the real HTTP stack, against a pgbench script doing the same SQL.
 
-Run: .venv/bin/python bench/checkout.py [--seconds 20] [--posts 600] [--no-prepared]
+Run: .venv/bin/python bench/checkout.py [--seconds 20] [--posts 600] [--no-prepared] [--pairs 3]
          [--variants 2000] [--hot-stock 400] [--clients 2,8] [--redis-url redis://127.0.0.1:6379/15]
          [--database-url postgresql://postgres@127.0.0.1:5432/postgres] [--output FILE]
 
@@ -30,6 +30,11 @@ of stock levels (`reserved = reserved + 1 WHERE on_hand >= reserved + 1`, in a f
 INSERT of an order and two INSERTs of its lines; -c 2 -j 2 and -c 8 -j 2, spread and hot.
 Afterwards: reserved == units sold per variant, on hand never below reserved, hot orders == hot
 stock at most.
+
+Then `--pairs` (default 3) paired rounds: the spread POST-only run at the top client count, then
+pgbench spread at that count straight after, on a freshly started gunicorn. The phases above are
+minutes apart from their pgbench reference, and this machine's speed drifts by 20-30% over
+minutes; each pair's ratio compares runs seconds apart, and their median is the figure quoted.
 """
 
 from __future__ import annotations
@@ -807,6 +812,9 @@ def measure_with(
         pgbench[f"shoplock_c{clients}"] = pgbench_run(
             url, script, clients, 2, args.pgbench_seconds, args.variants
         )
+    pairs = paired_rounds(
+        args, env, data_dir, url, buyers, cart, script=data_dir / "order_spread.sql"
+    )
     best = max(r["per_s"] for k, r in pgbench.items() if k.startswith("spread"))
     best_hot = max(r["per_s"] for k, r in pgbench.items() if k.startswith("hot"))
     ratios: dict[str, float] = {}
@@ -829,7 +837,52 @@ def measure_with(
         "pgbench": pgbench,
         "pgbench_script_spread": pgbench_script("<shop>", "<location>", False),
         "ratios": ratios,
+        "paired": pairs,
         "check": check,
+    }
+
+
+def paired_rounds(args: argparse.Namespace, env: dict[str, str], data_dir: Path, url: str,
+                  buyers: Buyers, cart: Any, script: Path) -> dict[str, Any]:  # fmt: skip
+    """The spread POST-only run at the top client count and pgbench at the same count, back to
+    back, `--pairs` times: each ratio compares two runs seconds apart, so a change in the
+    machine's speed between the app's phases and the pgbench phases above (minutes apart) moves
+    it less. Their median is the figure to quote; afterwards no level may hold more reserved than
+    on hand (pgbench's UPDATEs reserve too, so the order lines no longer add up to `reserved`)."""
+    import psycopg
+
+    if args.pairs <= 0:
+        return {}
+    top = max(args.clients)
+    rounds: list[dict[str, Any]] = []
+    with gunicorn(env, data_dir, args.workers) as (server, port):
+        warm = [buy(port, buyers.take(), cart(i)) for i in range(6)]
+        if any(o.kind != "ok" for o in warm):
+            raise RuntimeError(f"paired warm-up failed: {[o.kind for o in warm]}")
+        for number in range(1, args.pairs + 1):
+            app = phase(f"pair {number}: spread", port, server.pid, buyers, cart, top,
+                        args.seconds * 3, url, posts=args.posts)  # fmt: skip
+            print(f"{datetime.now():%H:%M:%S} pair {number}: pgbench spread -c {top} ...")
+            reference = pgbench_run(url, script, top, 2, args.pgbench_seconds, args.variants)
+            rounds.append({
+                "orders_per_s": app["orders_per_s"],
+                "errors": app["errors"],
+                "server_cpu_ms_per_order": app["server_cpu_ms_per_order"],
+                "db_cpu_ms_per_order": app["db_cpu_ms_per_order"],
+                "pgbench_per_s": reference["per_s"],
+                "ratio": round(app["orders_per_s"] / reference["per_s"], 4),
+            })  # fmt: skip
+    with psycopg.connect(url) as conn:
+        above = conn.execute(
+            "SELECT count(*) FROM inventory_stock_level WHERE reserved > on_hand OR on_hand < 0"
+        ).fetchone()
+    ratios = sorted(r["ratio"] for r in rounds)
+    return {
+        "clients": top,
+        "rounds": rounds,
+        "median_ratio": ratios[len(ratios) // 2],
+        "errors": sum(r["errors"] for r in rounds),
+        "levels_reserved_above_on_hand": above[0] if above else None,
     }
 
 
@@ -861,6 +914,14 @@ def print_table(report: dict[str, Any]) -> None:
         print(f"pgbench {name:<8} {r['per_s']:>9.0f} {r['latency_avg_ms']:>8} (avg)")
     for name, value in result["ratios"].items():
         print(f"ratio {name}: {value}")
+    paired = result.get("paired") or {}
+    for number, r in enumerate(paired.get("rounds", []), 1):
+        print(f"pair {number}: spread_c{paired['clients']} {r['orders_per_s']:.1f} orders/s, "
+              f"pgbench {r['pgbench_per_s']:.0f}, ratio {r['ratio']} ({r['errors']} errors)")  # fmt: skip
+    if paired:
+        print(f"ratio spread_c{paired['clients']} paired, median of {len(paired['rounds'])}: "
+              f"{paired['median_ratio']} (levels over-reserved: "
+              f"{paired['levels_reserved_above_on_hand']})")  # fmt: skip
     print(
         f"statements per checkout POST: {setup['statements_per_checkout_post']} "
         f"({setup['statement_kinds']}); in-process POST {setup['in_process_post_ms']}"
@@ -887,6 +948,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pgbench-seconds", type=float, default=10)
     parser.add_argument("--clients", default="2,8", help="client threads per spread run")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--pairs", type=int, default=3,
+                        help="spread runs at the top client count, each followed at once by "
+                             "pgbench at that count (0: none)")  # fmt: skip
     parser.add_argument("--redis-url", help="cache (rate limits) and tasks in Redis, as scaled")
     server_arguments(parser, DEFAULT_OUTPUT)
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
