@@ -1,9 +1,10 @@
 """Public storefront pages: the shop comes from the slug in the address, then its scope opens.
 
 No sign-in: anyone may look. What the storefront remembers of a buyer (the cart) is in a signed
-cookie per shop (storefront.state), loaded before the view and sent back after it. Unknown slugs are a plain 404. Everything the view reads, and the
-template it renders, happens inside the shop's scope, so no other shop's rows can appear. Dates
-are shown in the shop's time zone (the buyer's order page says which).
+cookie per shop (storefront.state), loaded before the view and sent back after it. Unknown slugs
+are a plain 404. Everything the view reads, and the template it renders, happens inside the
+shop's scope, so no other shop's rows can appear. Dates are shown in the shop's time zone (the
+buyer's order page says which).
 """
 
 from __future__ import annotations

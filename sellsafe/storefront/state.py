@@ -88,12 +88,12 @@ def of(request: HttpRequest) -> BuyerState:
 def save(request: HttpRequest, response: HttpResponseBase, state: BuyerState, slug: str) -> None:
     """Send the state back when it changed (or drop the cookie once it is empty), as Django's
     session middleware does for the session cookie; never for an error response."""
-    name = settings.SELLSAFE_STORE_COOKIE
-    path = reverse("storefront:home", kwargs={"shop_slug": slug})
     if state.accessed or state.modified:
         patch_vary_headers(response, ("Cookie",))
     if not state.modified or response.status_code >= 500:
         return
+    name = settings.SELLSAFE_STORE_COOKIE
+    path = reverse("storefront:home", kwargs={"shop_slug": slug})
     if state.is_empty():
         if state.had_cookie:
             response.delete_cookie(name, path=path, samesite="Lax")
