@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connection, models
 
 from sellsafe.core import tenancy
-from sellsafe.core.statements import run_counted
+from sellsafe.core.statements import fetch
 
 Converters = list[tuple[int, list[Any], Any]]
 
@@ -62,7 +62,7 @@ def row_by(model: type[models.Model], column: str, value: Any) -> Any:
         params.append(
             model._meta.get_field("shop").target_field.get_db_prep_value(shop.pk, connection)
         )
-    [(rows, _)] = run_counted([(sql, params)])
+    rows = fetch(sql, params)
     if not rows:
         return None
     values = list(rows[0])

@@ -18,7 +18,7 @@ from django.db import DatabaseError, connections, router
 from django.utils import timezone
 
 from sellsafe.core.durability import execute_unflushed
-from sellsafe.core.statements import run_counted
+from sellsafe.core.statements import fetch
 
 _LOAD = "SELECT session_data FROM django_session WHERE session_key = %s AND expire_date > %s"
 _SAVE = "UPDATE django_session SET session_data = %s, expire_date = %s WHERE session_key = %s"
@@ -35,7 +35,7 @@ class SessionStore(db.SessionStore):
             return {}
         connection = self._connection(write=False)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        [(rows, _)] = run_counted([(_LOAD, [key, now])], connection)
+        rows = fetch(_LOAD, [key, now], connection)
         if not rows:  # unknown or expired: a new session, as in Django
             self._session_key = None
             return {}

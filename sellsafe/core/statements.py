@@ -1,6 +1,7 @@
 """Raw statements of the hot write paths (checkout), sent the cheapest way each database allows.
 
     [(rows, count), ...] = run_counted([(sql, params), (sql, params)])
+    rows = fetch(sql, params)                                    # one statement's rows
 
 On PostgreSQL a statement goes with server-side binding: the values travel as parameters, dumped
 in C (no quoting them into the text in Python), and once the connection has sent the same text
@@ -55,6 +56,11 @@ def run_counted(statements: Sequence[Statement], db: Any = connection) -> list[R
         if len(statements) > 1 and sends_several(db):
             return _joined(cursor, statements)
         return [_one(cursor, sql, params) for sql, params in statements]
+
+
+def fetch(sql: str, params: Sequence[Any], db: Any = connection) -> list[tuple[Any, ...]]:
+    """The rows of one statement, sent as `run_counted` sends it."""
+    return run_counted([(sql, params)], db)[0][0]
 
 
 def as_one(statements: Sequence[Statement]) -> Statement | None:

@@ -24,7 +24,7 @@ from sellsafe.catalog.models import Variant
 from sellsafe.core import tenancy
 from sellsafe.core.errors import DomainError
 from sellsafe.core.inserts import insert_rows
-from sellsafe.core.statements import run_counted
+from sellsafe.core.statements import fetch
 from sellsafe.inventory.models import MovementReason, StockLevel, StockMovement
 from sellsafe.inventory.services import (
     NOTE_MAX,
@@ -74,7 +74,7 @@ def _db(value: Any) -> Any:
 
 def _reserved(sql: str, params: list[Any]) -> tuple[uuid.UUID, int, int, str] | None:
     """(location, on hand, reserved, location name) of the level the statement reserved at."""
-    rows = run_counted([(sql, params)])[0][0]
+    rows = fetch(sql, params)
     if not rows:
         return None
     row = rows[0]

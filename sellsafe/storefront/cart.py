@@ -23,7 +23,7 @@ CART = "cart"
 KEYS = "checkout-keys"
 
 
-def read(request: HttpRequest, shop_id: Any) -> dict[str, int]:
+def read(request: HttpRequest) -> dict[str, int]:
     raw = state.of(request).get(CART, {})
     if not isinstance(raw, dict):
         return {}
@@ -34,7 +34,7 @@ def read(request: HttpRequest, shop_id: Any) -> dict[str, int]:
     return cart
 
 
-def write(request: HttpRequest, shop_id: Any, cart: dict[str, int]) -> None:
+def write(request: HttpRequest, cart: dict[str, int]) -> None:
     state.of(request)[CART] = cart
 
 
@@ -63,7 +63,7 @@ def lines(cart: dict[str, int]) -> list[CartLine]:
 # --- The checkout's idempotency key --------------------------------------------------------------
 
 
-def issue_key(request: HttpRequest, shop_id: Any) -> str:
+def issue_key(request: HttpRequest) -> str:
     """A fresh key for a checkout form, remembered in the buyer's state (the last few)."""
     key = secrets.token_urlsafe(24)
     keys = [k for k in state.of(request).get(KEYS, []) if isinstance(k, str)]
@@ -71,7 +71,7 @@ def issue_key(request: HttpRequest, shop_id: Any) -> str:
     return key
 
 
-def key_issued(request: HttpRequest, shop_id: Any, key: Any) -> bool:
+def key_issued(request: HttpRequest, key: Any) -> bool:
     """Only keys this buyer was given count: a key copied from elsewhere finds no order."""
     keys = state.of(request).get(KEYS, [])
     return isinstance(key, str) and isinstance(keys, list) and key in keys

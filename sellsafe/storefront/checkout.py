@@ -62,7 +62,7 @@ def _page(
     errors: dict[str, str],
     status: int = 200,
 ) -> HttpResponse:
-    cart = carts.read(request, shop.pk)
+    cart = carts.read(request)
     rows, subtotal = cart_rows(cart)
     methods = payment_methods_for(shop=shop)
     response = render(
@@ -78,7 +78,7 @@ def _page(
             "errors": errors,
             "methods": [(m, METHOD_LABELS.get(m, m)) for m in methods],
             "countries": checks.country_choices(),
-            "idempotency_key": carts.issue_key(request, shop.pk),
+            "idempotency_key": carts.issue_key(request),
             "honeypot": HONEYPOT,
             "cart_count": sum(row.quantity for row in rows),
         },
@@ -102,7 +102,7 @@ def _refuse(
 @sensitive_post_parameters(*FIELDS)
 @storefront_view
 def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
-    cart = carts.read(request, shop.pk)
+    cart = carts.read(request)
     if request.method not in ("GET", "POST"):
         return HttpResponse(status=405)
     if request.method == "GET":
@@ -119,7 +119,7 @@ def _submit(request: HttpRequest, shop: Shop, cart: dict[str, int]) -> HttpRespo
         logger.info("storefront checkout refused: honeypot filled", extra={"shop": shop.slug})
         return _refuse(request, shop, "We could not place your order. Please try again.")
     key = request.POST.get("idempotency_key", "")
-    if not carts.key_issued(request, shop.pk, key):
+    if not carts.key_issued(request, key):
         return _refuse(request, shop, "Your checkout form expired. Please check and send it again.")
     if not limits.checkout_allowed(request, shop_id=str(shop.pk), email=request.POST.get("email")):
         logger.info("storefront checkout rate limited", extra={"shop": shop.slug})
@@ -149,7 +149,7 @@ def _submit(request: HttpRequest, shop: Shop, cart: dict[str, int]) -> HttpRespo
         )
     except DomainError as error:
         return _refuse(request, shop, error.message, field=error.field)
-    carts.write(request, shop.pk, {})
+    carts.write(request, {})
     state.of(request)[JUST_PLACED] = str(result.order.pk)
     # links.order_url would read the shop's slug again; this request already has the shop.
     token = links.order_token(result.order)

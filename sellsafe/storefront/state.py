@@ -44,15 +44,24 @@ class BuyerState:
         self.had_cookie = raw is not None
         self.modified = False
         self.accessed = False
-        self._data: dict[str, Any] = {}
-        if raw:
-            try:
-                loaded = signing.loads(
-                    raw, salt=_salt(shop_id), max_age=settings.SESSION_COOKIE_AGE
-                )
-            except (signing.BadSignature, ValueError, TypeError):
-                loaded = {}  # expired, altered or another shop's: start afresh
-            self._data = loaded if isinstance(loaded, dict) else {}
+        self._raw = raw
+        self._loaded: dict[str, Any] | None = None
+
+    @property
+    def _data(self) -> dict[str, Any]:
+        """The cookie's contents, checked and decoded on first use (an image or a stock poll
+        never reads them)."""
+        if self._loaded is None:
+            loaded: Any = {}
+            if self._raw:
+                try:
+                    loaded = signing.loads(
+                        self._raw, salt=_salt(self.shop_id), max_age=settings.SESSION_COOKIE_AGE
+                    )
+                except (signing.BadSignature, ValueError, TypeError):
+                    loaded = {}  # expired, altered or another shop's: start afresh
+            self._loaded = loaded if isinstance(loaded, dict) else {}
+        return self._loaded
 
     def get(self, key: str, default: Any = None) -> Any:
         self.accessed = True

@@ -35,7 +35,7 @@ def home(request: HttpRequest, shop: Shop) -> HttpResponse:
             "page": page,
             "categories": showcase.categories(),
             "category": category,
-            "cart_count": sum(carts.read(request, shop.pk).values()),
+            "cart_count": sum(carts.read(request).values()),
         },
     )
 
@@ -56,7 +56,7 @@ def product(request: HttpRequest, shop: Shop, handle: str) -> HttpResponse:
             "product": found,
             "pictures": showcase.pictures(found),
             "variants": [(v, stock[v.pk]) for v in variants],
-            "cart_count": sum(carts.read(request, shop.pk).values()),
+            "cart_count": sum(carts.read(request).values()),
         },
     )
 
@@ -103,10 +103,10 @@ def cart_rows(cart: dict[str, int]) -> tuple[list[Row], int]:
 @require_GET
 @storefront_view
 def cart_page(request: HttpRequest, shop: Shop) -> HttpResponse:
-    cart = carts.read(request, shop.pk)
+    cart = carts.read(request)
     rows, subtotal = cart_rows(cart)
     if len(rows) != len(cart):  # drop what is no longer sold
-        carts.write(request, shop.pk, {str(row.variant.pk): row.quantity for row in rows})
+        carts.write(request, {str(row.variant.pk): row.quantity for row in rows})
     response = render(
         request,
         "storefront/cart.html",
@@ -138,11 +138,11 @@ def cart_add(request: HttpRequest, shop: Shop) -> HttpResponse:
         raise Http404(NOT_FOUND)
     if quantity is None:
         return _back_to_cart(request, shop, f"Choose between 1 and {carts.MAX_QUANTITY}.")
-    cart = carts.read(request, shop.pk)
+    cart = carts.read(request)
     if variant_id not in cart and len(cart) >= carts.MAX_LINES:
         return _back_to_cart(request, shop, f"A cart holds at most {carts.MAX_LINES} items.")
     cart[variant_id] = min(carts.MAX_QUANTITY, cart.get(variant_id, 0) + quantity)
-    carts.write(request, shop.pk, cart)
+    carts.write(request, cart)
     return _back_to_cart(request, shop)
 
 
@@ -151,7 +151,7 @@ def cart_add(request: HttpRequest, shop: Shop) -> HttpResponse:
 def cart_update(request: HttpRequest, shop: Shop) -> HttpResponse:
     variant_id = carts.parse_variant_id(request.POST.get("variant_id"))
     quantity = carts.parse_quantity(request.POST.get("quantity"), allow_zero=True)
-    cart = carts.read(request, shop.pk)
+    cart = carts.read(request)
     if variant_id is None or variant_id not in cart:
         return _back_to_cart(request, shop)
     if quantity is None:
@@ -160,5 +160,5 @@ def cart_update(request: HttpRequest, shop: Shop) -> HttpResponse:
         cart.pop(variant_id)
     else:
         cart[variant_id] = quantity
-    carts.write(request, shop.pk, cart)
+    carts.write(request, cart)
     return _back_to_cart(request, shop)

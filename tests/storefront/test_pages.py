@@ -95,7 +95,7 @@ def test_cart_is_bounded(client, store, settings):
     state = BuyerState(store.shop.pk, None)
     state["cart"] = {f"id-{i}": 1 for i in range(500)}
     request = type("R", (), {"buyer": state})()
-    assert len(cart.read(request, store.shop.pk)) == cart.MAX_LINES
+    assert len(cart.read(request)) == cart.MAX_LINES
 
 
 def test_signed_in_seller_without_second_factor_can_shop(client, make_user, store):

@@ -34,7 +34,7 @@ from sellsafe.catalog.models import Product, ProductStatus, Variant
 from sellsafe.core import tenancy
 from sellsafe.core.errors import DomainError
 from sellsafe.core.inserts import PreparedRows, ride_along, run_statements
-from sellsafe.core.statements import run_counted
+from sellsafe.core.statements import fetch
 from sellsafe.customers.services.records import Purchase, customer_record_purchase
 from sellsafe.inventory.reservations import (
     Reservation,
@@ -185,7 +185,7 @@ def _variants(shop: Shop, wanted: list[tuple[uuid.UUID, int]]) -> dict[uuid.UUID
     options = Variant._meta.get_field("option_values")
     found: dict[uuid.UUID, Variant] = {}
     sql = _VARIANTS.format(", ".join(["%s"] * len(ids)))
-    [(rows, _)] = run_counted([(sql, [shop_id, shop_id, ProductStatus.ACTIVE, *ids])])
+    rows = fetch(sql, [shop_id, shop_id, ProductStatus.ACTIVE, *ids])
     for variant_id, product_id, sku, price, option_values, threshold, title in rows:
         variant = Variant(
             id=_uuid(variant_id),
