@@ -3,13 +3,9 @@
 STRONG_PASSWORD = "correct horse battery staple on a quiet tuesday"
 
 
-def totp_now(secret: str, offset: int = 0) -> str:
-    """The code an authenticator app shows now for `secret`."""
-    from allauth.mfa.totp.internal.auth import (
-        format_hotp_value,
-        hotp_value,
-        yield_hotp_counters_from_time,
-    )
+def totp_now(secret: str, margin: float = 1.0) -> str:
+    """The code an authenticator app shows now for `secret`, with at least `margin` seconds left
+    to reach the server (only the current step is accepted)."""
+    from sellsafe.demo.totp import current_code
 
-    counter = next(iter(yield_hotp_counters_from_time())) + offset
-    return format_hotp_value(hotp_value(secret, counter))
+    return current_code(secret, margin)[0]
