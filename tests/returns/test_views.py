@@ -259,7 +259,9 @@ def test_another_orders_token_or_another_shop_is_404(client, shop_owner, shipped
     )
 
 
-def test_the_buyer_form_is_rate_limited_per_order(client, shop_owner, shipped_order):
+def test_the_buyer_form_is_rate_limited_per_order(
+    client, shop_owner, shipped_order, steady_rate_window
+):
     from sellsafe.storefront.buyer_returns import POSTS_PER_HOUR
 
     shop, owner = shop_owner

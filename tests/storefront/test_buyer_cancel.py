@@ -225,7 +225,7 @@ def test_csrf_is_required(client, store):
     assert fresh(store, order).status == OrderStatus.CANCELLED
 
 
-def test_posts_are_rate_limited_per_order(client, store, monkeypatch):
+def test_posts_are_rate_limited_per_order(client, store, monkeypatch, steady_rate_window):
     monkeypatch.setattr(order_page, "CANCEL_POSTS_PER_HOUR", 2)
     order = placed(client, store)
     with tenancy.scope(store.shop):

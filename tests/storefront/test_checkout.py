@@ -134,7 +134,7 @@ def test_honeypot_creates_nothing(client, store, caplog):
     assert BUYER["email"] not in caplog.text
 
 
-def test_rate_limit_per_ip(client, store, settings):
+def test_rate_limit_per_ip(client, store, settings, steady_rate_window):
     settings.SELLSAFE_CHECKOUT_PER_IP_PER_HOUR = 2
     for _ in range(2):
         assert place(client, store, phone="not a phone").status_code == 400
@@ -144,7 +144,7 @@ def test_rate_limit_per_ip(client, store, settings):
     assert counts(store) == (0, 0)
 
 
-def test_rate_limit_per_email(store, settings):
+def test_rate_limit_per_email(store, settings, steady_rate_window):
     from django.test import Client
 
     settings.SELLSAFE_CHECKOUT_PER_EMAIL_PER_HOUR = 2
