@@ -77,7 +77,7 @@ def test_signup_and_signin_pages(open_page):
         page.locator("input[name=email]").fill("seller@example.com")
         password.press_sequentially("password1", delay=20)
         meter = page.locator("#password-strength .strength")
-        meter.wait_for(state="visible", timeout=5000)
+        meter.wait_for(state="visible", timeout=15_000)
         classes = meter.get_attribute("class") or ""
         assert "strength-0" in classes or "strength-1" in classes, classes
     page.screenshot(path=SCREENSHOTS / "signup-desktop.png", full_page=True)

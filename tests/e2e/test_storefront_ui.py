@@ -102,7 +102,7 @@ def test_a_buyer_orders_and_the_seller_sees_it_masked(browser, live_server, shop
     page.screenshot(path=SCREENSHOTS / "order-detail.png", full_page=True)
     # Reveal (the owner holds customers.view_pii): shown in place, and recorded.
     page.get_by_role("button", name="Reveal buyer details").click()
-    page.get_by_text("12 Kiln Lane").wait_for(timeout=5000)
+    page.get_by_text("12 Kiln Lane").wait_for(timeout=15_000)
     assert AuditEvent.objects.filter(shop=shop, action="customer.pii_revealed").count() == 1
 
     assert violations == []
