@@ -76,6 +76,27 @@ def test_a_totp_code_cannot_be_used_twice(client, make_user, sign_in, settings):
     assert "_auth_user_id" not in other.session
 
 
+def test_only_the_current_totp_step_is_accepted(client, make_user):
+    """A code from the step before (30 s old) or after is refused: a phished code is useful for
+    under 30 s. (allauth's MFA_TOTP_TOLERANCE stays 0; docs/security.md, "Second factor".)"""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    user = make_user()
+    step = 60_000_000  # 2027-01-15 08:00 UTC; the clock stands mid-step below
+
+    def signed_in_with_code_of(counter: int) -> bool:
+        fresh = client.__class__()
+        with time_machine.travel(step * 30 + 15, tick=False):
+            fresh.post("/accounts/login/", {"login": user.email, "password": STRONG_PASSWORD})
+            code = format_hotp_value(hotp_value(user.totp_secret, counter))
+            fresh.post("/accounts/2fa/authenticate/", {"code": code})
+        return "_auth_user_id" in fresh.session
+
+    assert not signed_in_with_code_of(step - 1)
+    assert not signed_in_with_code_of(step + 1)
+    assert signed_in_with_code_of(step)
+
+
 def test_failed_logins_are_recorded_without_the_typed_text(client, make_user):
     user = make_user()
     client.post("/accounts/login/", {"login": user.email, "password": "wrong password here!"})
