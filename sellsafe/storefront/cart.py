@@ -1,7 +1,7 @@
 """The cart, kept in the buyer's state at the shop (storefront.state): variant id -> quantity,
 bounded in size.
 
-What the session holds is only a wish list: prices, availability and even whether the variant
+What the cookie holds is only a wish list: prices, availability and even whether the variant
 still exists are read again from the shop's catalog on every page and at checkout.
 """
 
@@ -16,9 +16,7 @@ from django.http import HttpRequest
 from sellsafe.orders.services.placing import MAX_LINES, MAX_QUANTITY, CartLine
 from sellsafe.storefront import state
 
-KEYS_KEPT = 5
-
-
+KEYS_KEPT = 5  # checkout form keys remembered
 CART = "cart"
 KEYS = "checkout-keys"
 

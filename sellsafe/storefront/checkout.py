@@ -1,8 +1,8 @@
 """Checkout: the buyer's details, delivery and payment, then `order_place`.
 
 Before anything is placed: the honeypot must be empty, the form's idempotency key must be one this
-buyer was given (storefront.state), and the client address and email must be within their rate limits. Refusals
-keep what the buyer typed and say what to fix; nothing personal is logged.
+buyer was given (storefront.state), and the client address and email must be within their rate
+limits. Refusals keep what the buyer typed and say what to fix; nothing personal is logged.
 """
 
 from __future__ import annotations

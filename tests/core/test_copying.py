@@ -145,6 +145,30 @@ def test_an_error_in_the_block_propagates_and_leaves_the_connection_usable():
     assert _rows("copy_parent") == []
 
 
+@needs_postgres
+@pytest.mark.django_db
+def test_a_block_inside_another_joins_it():
+    """The inner block starts no helper of its own and, at its end, leaves the outer block's
+    immediate foreign-key checks in force."""
+    _tables()
+    steps = []
+
+    def write() -> None:
+        with transaction.atomic(), copies_behind():
+            with copies_behind():
+                copy_rows(PARENTS, ["1\tx\n"])
+            copy_rows(CHILDREN, ["1\t99\n"])  # no parent 99
+            steps.append("queued")
+            _rows("copy_child")  # the COPY's error is raised here, not at COMMIT
+            steps.append("read")
+
+    with pytest.raises(IntegrityError):
+        write()
+    assert steps == ["queued"]
+    assert _rows("copy_parent") == []
+
+
+# The one test for the other databases' branch; the tests above cover PostgreSQL's.
 @pytest.mark.skipif(POSTGRES, reason="on PostgreSQL the block runs the COPYs behind (above)")
 def test_elsewhere_the_block_does_nothing():
     with copies_behind():
